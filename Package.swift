@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, lowest first (see docs/ARCHITECTURE.md):
+//   PoEWire (standard library only) -> PoECrypto -> PBFT (pure core) -> PoESim
+//                                             \-> PoELedger (SQLite), PoEExecutor (WasmKit)
+//   poe (CLI) sits on top of all of them.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "poe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "poe", targets: ["poe"]),
+        .library(name: "PoECrypto", targets: ["PoECrypto"]),
+        .library(name: "PoEWire", targets: ["PoEWire"]),
+        .library(name: "PBFT", targets: ["PBFT"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSecp256k1", pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .target(name: "PoEWire", swiftSettings: strict),
+        .target(name: "PoECrypto", dependencies: ["PoEWire", "CSecp256k1", "COpenSSL"], swiftSettings: strict),
+        .target(name: "PBFT", dependencies: ["PoEWire", "PoECrypto"], swiftSettings: strict),
+        .target(name: "PoESim", dependencies: ["PBFT", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .target(
+            name: "PoELedger",
+            dependencies: ["PoEWire", "PoECrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "PoEExecutor",
+            dependencies: [
+                "PoEWire", "PoECrypto",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "poe",
+            dependencies: [
+                "PoEWire", "PoECrypto", "PBFT", "PoESim", "PoELedger", "PoEExecutor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "PoEWireTests", dependencies: ["PoEWire"], swiftSettings: strict),
+        .testTarget(
+            name: "PoECryptoTests", dependencies: ["PoECrypto", "PoEWire"],
+            resources: [.copy("bip340-vectors.csv")], swiftSettings: strict),
+        .testTarget(name: "PBFTTests", dependencies: ["PBFT", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .testTarget(name: "PoESimTests", dependencies: ["PoESim", "PBFT"], swiftSettings: strict),
+        .testTarget(name: "PoELedgerTests", dependencies: ["PoELedger", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto"], swiftSettings: strict),
+    ]
+)
