@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers, lowest first (see docs/ARCHITECTURE.md):
 //   PoEWire (standard library only) -> PoECrypto -> PBFT (pure core) -> PoESim
-//                                             \-> PoELedger (SQLite), PoEExecutor (WasmKit)
+//                                             \-> PoELedger (SQLite), PoEExecutor (WasmKit),
+//                                                 PoETransport (SwiftNIO TCP)
 //   poe (CLI) sits on top of all of them.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -48,6 +50,15 @@ let package = Package(
                 .product(name: "WASI", package: "WasmKit"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "PoETransport",
+            dependencies: [
+                "PoEWire", "PoECrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "poe",
             dependencies: [
@@ -62,6 +73,15 @@ let package = Package(
         .testTarget(name: "PBFTTests", dependencies: ["PBFT", "PoECrypto", "PoEWire"], swiftSettings: strict),
         .testTarget(name: "PoESimTests", dependencies: ["PoESim", "PBFT"], swiftSettings: strict),
         .testTarget(name: "PoELedgerTests", dependencies: ["PoELedger", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .testTarget(
+            name: "PoETransportTests",
+            dependencies: [
+                "PoETransport", "PoECrypto", "PoEWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto"], swiftSettings: strict),
     ]
 )
