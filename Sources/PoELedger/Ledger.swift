@@ -1,0 +1,205 @@
+public import PoECrypto
+import Foundation
+import GRDB
+
+/// The replicated application: a deterministic state machine over one SQLite database.
+/// Every validator applies each committed batch, in order; each batch is one SQLite
+/// transaction that also records its height, so a crash leaves the ledger at a batch
+/// boundary and re-applying an applied batch is a no-op.
+public final class Ledger: Sendable {
+    public let genesis: Genesis
+    private let database: DatabaseQueue
+
+    private init(genesis: Genesis, database: DatabaseQueue) {
+        self.genesis = genesis
+        self.database = database
+    }
+
+    /// Opens (or creates) the ledger at `path`; nil opens a private in-memory ledger.
+    /// A new database gets the genesis state at height 0; an existing one must have been
+    /// made from the same genesis.
+    public static func open(path: String?, genesis: Genesis) throws -> Ledger {
+        do { try genesis.validate() } catch { throw LedgerError.invalidGenesis(error) }
+        let ledger = Ledger(genesis: genesis, database: try openDatabase(path: path))
+        try ledger.database.write { db in
+            try Schema.create(db)
+            let store = Store(db: db)
+            if let stored = try store.genesisDigest() {
+                guard stored == genesis.digest else { throw LedgerError.genesisMismatch(stored: stored, given: genesis.digest) }
+                return
+            }
+            try writeGenesis(genesis, store: store)
+        }
+        return ledger
+    }
+
+    /// Creates a ledger at `path` from a snapshot fetched from a peer, after checking it
+    /// against `expectedRoot` (a root the node trusts, e.g. from a stable checkpoint).
+    public static func restore(
+        path: String?, genesis: Genesis, from snapshot: LedgerSnapshot, expectedRoot: Digest
+    ) throws -> Ledger {
+        do { try genesis.validate() } catch { throw LedgerError.invalidGenesis(error) }
+        guard snapshot.genesisDigest == genesis.digest else { throw LedgerError.snapshotGenesisMismatch }
+        let actual = snapshot.stateRoot
+        guard actual == expectedRoot else { throw LedgerError.snapshotRootMismatch(expected: expectedRoot, actual: actual) }
+        let ledger = Ledger(genesis: genesis, database: try openDatabase(path: path))
+        try ledger.database.write { db in
+            try Schema.create(db)
+            let store = Store(db: db)
+            guard try store.meta() == nil else { throw LedgerError.databaseNotEmpty }
+            try store.write(snapshot)
+            // Read back what was written: the restored state must have the trusted root.
+            let written = try store.snapshot().stateRoot
+            guard written == expectedRoot else { throw LedgerError.snapshotRootMismatch(expected: expectedRoot, actual: written) }
+        }
+        return ledger
+    }
+
+    /// Closes the database file; the ledger must not be used afterwards. A node does this
+    /// before it replaces its ledger with a state fetched from a peer.
+    public func close() {
+        try? database.close()
+    }
+
+    private static func openDatabase(path: String?) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        guard let path else { return try DatabaseQueue(configuration: configuration) }
+        configuration.journalMode = .wal
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        // A committed batch must survive a power cut: WAL with a sync on every commit. GRDB
+        // leaves a WAL connection at NORMAL, so this is set after opening (one connection).
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return queue
+    }
+
+    private static func writeGenesis(_ genesis: Genesis, store: Store) throws {
+        try store.insertMeta(LedgerMeta(height: 0, minted: genesis.mintedSupply, burned: 0), genesis: genesis.digest)
+        for account in genesis.accounts {
+            try store.saveAccount(AccountState(key: account.key, balance: account.balance, nonce: 0))
+        }
+        for validator in genesis.validators {
+            try store.saveValidator(
+                ValidatorState(
+                    account: validator.account, nodeKey: validator.nodeKey, endpoint: validator.endpoint,
+                    bond: validator.bond, unbonding: 0, releaseHeight: 0, jailed: false, registeredHeight: 0))
+            try store.insertEpochMember(EpochMember(epoch: 0, nodeKey: validator.nodeKey, account: validator.account))
+        }
+    }
+
+    // MARK: applying batches
+
+    /// Applies the batch at `height + 1` in one SQLite transaction. A height already applied
+    /// returns the stored receipt (the batch must be the same one); a gap is an error.
+    /// Failed transactions are recorded in the receipt, they do not make this throw.
+    public func apply(batch: Batch) throws -> BatchReceipt {
+        guard batch.transactions.count <= Batch.transactionCountMax else {
+            throw LedgerError.tooManyTransactions(count: batch.transactions.count)
+        }
+        // A batch built in memory (not decoded) could break the encoding bounds that the
+        // receipt's transaction IDs and the batch digest rely on: refuse it whole.
+        for (index, transaction) in batch.transactions.enumerated()
+        where transaction.body.count > SignedTransaction.bodyBytesMax {
+            throw LedgerError.oversizedTransaction(index: index, bytes: transaction.body.count)
+        }
+        return try database.write { db in
+            let store = Store(db: db)
+            guard let meta = try store.meta() else { throw LedgerError.corrupt("no meta row") }
+            if batch.height <= meta.height { return try storedReceipt(batch, store: store) }
+            guard batch.height == meta.height + 1 else {
+                throw LedgerError.heightGap(expected: meta.height + 1, got: batch.height)
+            }
+            return try BatchApplier(store: store, genesis: genesis, height: batch.height).apply(batch)
+        }
+    }
+
+    private func storedReceipt(_ batch: Batch, store: Store) throws -> BatchReceipt {
+        guard let receipt = try store.receipt(height: batch.height) else {
+            throw LedgerError.receiptUnavailable(height: batch.height)
+        }
+        guard receipt.batchDigest == batch.digest else { throw LedgerError.conflictingBatch(height: batch.height) }
+        return receipt
+    }
+
+    // MARK: reading
+
+    private func read<T>(_ body: (Store) throws -> T) throws -> T {
+        try database.read { db in try body(Store(db: db)) }
+    }
+
+    /// The height of the last applied batch (0 right after genesis).
+    public func height() throws -> UInt64 {
+        try read { store in
+            guard let meta = try store.meta() else { throw LedgerError.corrupt("no meta row") }
+            return meta.height
+        }
+    }
+
+    public func meta() throws -> LedgerMeta {
+        try read { store in
+            guard let meta = try store.meta() else { throw LedgerError.corrupt("no meta row") }
+            return meta
+        }
+    }
+
+    /// Commits to the whole state (see `LedgerSnapshot.stateRoot`). Costs a full read.
+    public func stateRoot() throws -> Digest { try snapshot().stateRoot }
+
+    /// Every state row, read in one transaction so it is one consistent height.
+    public func snapshot() throws -> LedgerSnapshot { try read { try $0.snapshot() } }
+
+    public func account(_ key: PublicKey) throws -> AccountState? { try read { try $0.account(key) } }
+    public func validator(account: PublicKey) throws -> ValidatorState? { try read { try $0.validator(account: account) } }
+    public func validator(nodeKey: PublicKey) throws -> ValidatorState? { try read { try $0.validator(nodeKey: nodeKey) } }
+    public func job(_ id: Digest) throws -> JobState? { try read { try $0.job(id) } }
+    /// Jobs still accepting attestations (pending or finalized), in ID order: what a
+    /// validator node scans for work.
+    public func unsettledJobs() throws -> [JobState] { try read { try $0.unsettledJobs() } }
+    public func anchor(jobID: Digest) throws -> AnchorEntry? { try read { try $0.anchor(jobID) } }
+    public func code(name: String) throws -> CodeEntry? { try read { try $0.code(name) } }
+    public func receipt(height: UInt64) throws -> BatchReceipt? { try read { try $0.receipt(height: height) } }
+    public func attestations(jobID: Digest) throws -> [AttestationRecord] { try read { try $0.attestations(jobID: jobID) } }
+
+    /// The epoch of a height.
+    public func epoch(ofHeight height: UInt64) -> UInt64 { height / genesis.parameters.epochLengthHeights }
+
+    /// The set of the epoch of the last applied height.
+    public func currentValidatorSet() throws -> ValidatorSet {
+        guard let set = try validatorSet(epoch: epoch(ofHeight: try height())) else {
+            throw LedgerError.corrupt("the current epoch has no recorded set")
+        }
+        return set
+    }
+
+    /// The set of an epoch that has started (nil for a future epoch).
+    public func validatorSet(epoch: UInt64) throws -> ValidatorSet? {
+        try read { store in
+            let current = try store.meta().map { $0.height / genesis.parameters.epochLengthHeights } ?? 0
+            guard epoch <= current else { return nil }
+            return try ValidatorSet(epoch: epoch, nodeKeys: try store.epochMembers(epoch).map(\.nodeKey))
+        }
+    }
+
+    /// The proof of a finalized job: its spec, agreed digest, every matching attestation
+    /// (at least a quorum) and the job's validator set. Nil until the job is finalized.
+    public func resultProof(jobID: Digest) throws -> ResultProof? {
+        try read { store in
+            guard let job = try store.job(jobID), let agreed = job.agreedDigest else { return nil }
+            let matching = try store.attestations(jobID: jobID).map(\.signed)
+                .filter { $0.attestation.resultDigest == agreed }
+            let set = try ValidatorSet(epoch: job.epoch, nodeKeys: try store.epochMembers(job.epoch).map(\.nodeKey))
+            return ResultProof(
+                chainID: genesis.chainID, jobID: jobID, submitter: job.submitter, nonce: job.nonce, spec: job.spec,
+                agreedDigest: agreed, validatorSet: set, attestations: matching)
+        }
+    }
+
+    /// Runs raw SQL on the ledger's database: for tests that plant faults, never for state.
+    func executeForTesting(sql: String) throws {
+        try database.write { db in try db.execute(sql: sql) }
+    }
+
+    /// Reads a PRAGMA of the ledger's connection: for tests of the durability settings.
+    func pragmaForTesting(_ name: String) throws -> String? {
+        try database.read { db in try String.fetchOne(db, sql: "PRAGMA \(name)") }
+    }
+}

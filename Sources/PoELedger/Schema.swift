@@ -1,0 +1,66 @@
+import GRDB
+
+/// The ledger's tables. Amounts, heights and nonces are stored as the bit pattern of their
+/// UInt64 in SQLite's signed 64-bit integers; amounts never exceed Int64.max because the
+/// whole supply does not (checked at genesis), so the CHECKs below catch logic errors.
+enum Schema {
+    static let statements = [
+        """
+        CREATE TABLE IF NOT EXISTS meta (
+            id INTEGER PRIMARY KEY CHECK (id = 0), genesis BLOB NOT NULL,
+            height INTEGER NOT NULL, minted INTEGER NOT NULL, burned INTEGER NOT NULL CHECK (burned >= 0))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS account (
+            key BLOB PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0), nonce INTEGER NOT NULL)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS validator (
+            account BLOB PRIMARY KEY, nodeKey BLOB NOT NULL UNIQUE, endpoint TEXT NOT NULL,
+            bond INTEGER NOT NULL CHECK (bond >= 0), unbonding INTEGER NOT NULL CHECK (unbonding >= 0),
+            releaseHeight INTEGER NOT NULL, jailed INTEGER NOT NULL, registeredHeight INTEGER NOT NULL)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS epochMember (
+            epoch INTEGER NOT NULL, nodeKey BLOB NOT NULL, account BLOB NOT NULL, PRIMARY KEY (epoch, nodeKey))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS code (
+            name TEXT PRIMARY KEY, codeHash BLOB NOT NULL, owner BLOB NOT NULL, height INTEGER NOT NULL)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS job (
+            id BLOB PRIMARY KEY, body BLOB NOT NULL, status INTEGER NOT NULL,
+            deadlineHeight INTEGER NOT NULL, escrow INTEGER NOT NULL CHECK (escrow >= 0))
+        """,
+        "CREATE INDEX IF NOT EXISTS jobDue ON job (status, deadlineHeight)",
+        """
+        CREATE TABLE IF NOT EXISTS attestation (
+            jobID BLOB NOT NULL, nodeKey BLOB NOT NULL, resultDigest BLOB NOT NULL, body BLOB NOT NULL,
+            PRIMARY KEY (jobID, nodeKey))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS anchor (jobID BLOB PRIMARY KEY, digest BLOB NOT NULL, height INTEGER NOT NULL)
+        """,
+        // Anchors are write-once: enforced by the database as well as by the code.
+        """
+        CREATE TRIGGER IF NOT EXISTS anchorNoUpdate BEFORE UPDATE ON anchor
+        BEGIN SELECT RAISE(ABORT, 'anchors are write-once'); END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS anchorNoDelete BEFORE DELETE ON anchor
+        BEGIN SELECT RAISE(ABORT, 'anchors are write-once'); END
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS evidence (
+            nodeKey BLOB NOT NULL, jobID BLOB NOT NULL, height INTEGER NOT NULL, PRIMARY KEY (nodeKey, jobID))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS receipt (height INTEGER PRIMARY KEY, batchDigest BLOB NOT NULL, body BLOB NOT NULL)
+        """,
+    ]
+
+    static func create(_ db: Database) throws {
+        for statement in statements { try db.execute(sql: statement) }
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+import GRDB
+import PoECrypto
+import PoEWire
+
+/// Typed reads and writes of the ledger tables, inside a transaction the caller opened.
+/// Every multi-row read has an ORDER BY on a key, so every node reads the same order.
+struct Store {
+    let db: Database
+
+    // MARK: meta
+
+    func meta() throws -> LedgerMeta? {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT height, minted, burned FROM meta WHERE id = 0")) else { return nil }
+        return LedgerMeta(height: u64(row, "height"), minted: u64(row, "minted"), burned: u64(row, "burned"))
+    }
+
+    func genesisDigest() throws -> Digest? {
+        guard let data = try Data.fetchOne(try db.cachedStatement(sql: "SELECT genesis FROM meta WHERE id = 0")) else { return nil }
+        return try digest(data, "meta.genesis")
+    }
+
+    func insertMeta(_ meta: LedgerMeta, genesis: Digest) throws {
+        try db.cachedStatement(sql: "INSERT INTO meta (id, genesis, height, minted, burned) VALUES (0, ?, ?, ?, ?)").execute(arguments: [blob(genesis.bytes), bits(meta.height), bits(meta.minted), bits(meta.burned)])
+    }
+
+    func setHeight(_ height: UInt64) throws {
+        try db.cachedStatement(sql: "UPDATE meta SET height = ? WHERE id = 0").execute(arguments: [bits(height)])
+    }
+
+    func addBurned(_ amount: UInt64) throws {
+        guard amount > 0 else { return }
+        try db.cachedStatement(sql: "UPDATE meta SET burned = burned + ? WHERE id = 0").execute(arguments: [bits(amount)])
+    }
+
+    // MARK: accounts
+
+    func account(_ key: PublicKey) throws -> AccountState? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT key, balance, nonce FROM account WHERE key = ?"), arguments: [blob(key.bytes)])
+            .map(accountRow)
+    }
+
+    func saveAccount(_ account: AccountState) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO account (key, balance, nonce) VALUES (?, ?, ?)").execute(arguments: [blob(account.key.bytes), bits(account.balance), bits(account.nonce)])
+    }
+
+    func allAccounts() throws -> [AccountState] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT key, balance, nonce FROM account ORDER BY key")).map(accountRow)
+    }
+
+    private func accountRow(_ row: Row) throws -> AccountState {
+        AccountState(key: try publicKey(row["key"], "account.key"), balance: u64(row, "balance"), nonce: u64(row, "nonce"))
+    }
+
+    // MARK: validators
+
+    private static let validatorColumns =
+        "account, nodeKey, endpoint, bond, unbonding, releaseHeight, jailed, registeredHeight"
+
+    func validator(account: PublicKey) throws -> ValidatorState? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Store.validatorColumns) FROM validator WHERE account = ?"), arguments: [blob(account.bytes)]
+        ).map(validatorRow)
+    }
+
+    func validator(nodeKey: PublicKey) throws -> ValidatorState? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Store.validatorColumns) FROM validator WHERE nodeKey = ?"), arguments: [blob(nodeKey.bytes)]
+        ).map(validatorRow)
+    }
+
+    func saveValidator(_ v: ValidatorState) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO validator (\(Store.validatorColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
+                blob(v.account.bytes), blob(v.nodeKey.bytes), v.endpoint, bits(v.bond), bits(v.unbonding),
+                bits(v.releaseHeight), v.jailed, bits(v.registeredHeight),
+            ])
+    }
+
+    func allValidators() throws -> [ValidatorState] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Store.validatorColumns) FROM validator ORDER BY account")).map(validatorRow)
+    }
+
+    /// The validators eligible for a new epoch: not jailed, bond at least the minimum;
+    /// the largest bonds first (ties by node key) up to the set's bound.
+    func eligibleValidators(minimumStake: UInt64) throws -> [ValidatorState] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+                SELECT \(Store.validatorColumns) FROM validator WHERE jailed = 0 AND bond >= ?
+                ORDER BY bond DESC, nodeKey ASC LIMIT ?
+                """),
+            arguments: [bits(minimumStake), ValidatorSet.memberCountMax]
+        ).map(validatorRow)
+    }
+
+    private func validatorRow(_ row: Row) throws -> ValidatorState {
+        ValidatorState(
+            account: try publicKey(row["account"], "validator.account"),
+            nodeKey: try publicKey(row["nodeKey"], "validator.nodeKey"),
+            endpoint: row["endpoint"], bond: u64(row, "bond"), unbonding: u64(row, "unbonding"),
+            releaseHeight: u64(row, "releaseHeight"), jailed: row["jailed"], registeredHeight: u64(row, "registeredHeight"))
+    }
+
+    // MARK: epoch sets
+
+    func insertEpochMember(_ member: EpochMember) throws {
+        try db.cachedStatement(sql: "INSERT INTO epochMember (epoch, nodeKey, account) VALUES (?, ?, ?)").execute(arguments: [bits(member.epoch), blob(member.nodeKey.bytes), blob(member.account.bytes)])
+    }
+
+    func epochMembers(_ epoch: UInt64) throws -> [EpochMember] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT epoch, nodeKey, account FROM epochMember WHERE epoch = ? ORDER BY nodeKey"),
+            arguments: [bits(epoch)]
+        ).map(memberRow)
+    }
+
+    func allEpochMembers() throws -> [EpochMember] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT epoch, nodeKey, account FROM epochMember ORDER BY epoch, nodeKey")).map(memberRow)
+    }
+
+    private func memberRow(_ row: Row) throws -> EpochMember {
+        EpochMember(
+            epoch: u64(row, "epoch"), nodeKey: try publicKey(row["nodeKey"], "epochMember.nodeKey"),
+            account: try publicKey(row["account"], "epochMember.account"))
+    }
+
+    // MARK: code registry
+
+    func code(_ name: String) throws -> CodeEntry? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT name, codeHash, owner, height FROM code WHERE name = ?"), arguments: [name])
+            .map(codeRow)
+    }
+
+    func insertCode(_ entry: CodeEntry) throws {
+        try db.cachedStatement(sql: "INSERT INTO code (name, codeHash, owner, height) VALUES (?, ?, ?, ?)").execute(arguments: [entry.name, blob(entry.codeHash.bytes), blob(entry.owner.bytes), bits(entry.height)])
+    }
+
+    func allCodes() throws -> [CodeEntry] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT name, codeHash, owner, height FROM code ORDER BY name")).map(codeRow)
+    }
+
+    private func codeRow(_ row: Row) throws -> CodeEntry {
+        CodeEntry(
+            name: row["name"], codeHash: try digest(row["codeHash"], "code.codeHash"),
+            owner: try publicKey(row["owner"], "code.owner"), height: u64(row, "height"))
+    }
+
+    // MARK: jobs
+
+    func job(_ id: Digest) throws -> JobState? {
+        guard let data = try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM job WHERE id = ?"), arguments: [blob(id.bytes)]) else {
+            return nil
+        }
+        return try decode(JobState.self, data, "job")
+    }
+
+    func saveJob(_ job: JobState) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO job (id, body, status, deadlineHeight, escrow) VALUES (?, ?, ?, ?, ?)").execute(arguments: [
+                blob(job.id.bytes), blob(job.wireBytes), Int64(job.status.rawValue), bits(job.deadlineHeight),
+                bits(job.escrow),
+            ])
+    }
+
+    /// Unsettled jobs whose deadline is at or before `height`, in ID order.
+    func jobsDue(height: UInt64) throws -> [Digest] {
+        try Data.fetchAll(try db.cachedStatement(sql: "SELECT id FROM job WHERE status IN (?, ?) AND deadlineHeight <= ? ORDER BY id"),
+            arguments: [Int64(JobStatus.pending.rawValue), Int64(JobStatus.finalized.rawValue), bits(height)]
+        ).map { try digest($0, "job.id") }
+    }
+
+    /// Jobs not yet settled (pending or finalized), in ID order.
+    func unsettledJobs() throws -> [JobState] {
+        try Data.fetchAll(
+            try db.cachedStatement(sql: "SELECT body FROM job WHERE status IN (?, ?) ORDER BY id"),
+            arguments: [Int64(JobStatus.pending.rawValue), Int64(JobStatus.finalized.rawValue)]
+        ).map { try decode(JobState.self, $0, "job") }
+    }
+
+    func allJobs() throws -> [JobState] {
+        try Data.fetchAll(try db.cachedStatement(sql: "SELECT body FROM job ORDER BY id")).map { try decode(JobState.self, $0, "job") }
+    }
+
+    // MARK: attestations
+
+    func hasAttestation(jobID: Digest, nodeKey: PublicKey) throws -> Bool {
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM attestation WHERE jobID = ? AND nodeKey = ?)"),
+            arguments: [blob(jobID.bytes), blob(nodeKey.bytes)]) ?? false
+    }
+
+    func insertAttestation(_ record: AttestationRecord) throws {
+        let a = record.signed.attestation
+        try db.cachedStatement(sql: "INSERT INTO attestation (jobID, nodeKey, resultDigest, body) VALUES (?, ?, ?, ?)").execute(arguments: [blob(a.jobID.bytes), blob(a.nodeKey.bytes), blob(a.resultDigest.bytes), blob(record.wireBytes)])
+    }
+
+    func countAttestations(jobID: Digest, resultDigest: Digest) throws -> Int {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM attestation WHERE jobID = ? AND resultDigest = ?"),
+            arguments: [blob(jobID.bytes), blob(resultDigest.bytes)]) ?? 0
+    }
+
+    func countAttestations(jobID: Digest) throws -> Int {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM attestation WHERE jobID = ?"), arguments: [blob(jobID.bytes)]) ?? 0
+    }
+
+    /// A job's attestations in node-key order.
+    func attestations(jobID: Digest) throws -> [AttestationRecord] {
+        try Data.fetchAll(try db.cachedStatement(sql: "SELECT body FROM attestation WHERE jobID = ? ORDER BY nodeKey"), arguments: [blob(jobID.bytes)]
+        ).map { try decode(AttestationRecord.self, $0, "attestation") }
+    }
+
+    func allAttestations() throws -> [AttestationRecord] {
+        try Data.fetchAll(try db.cachedStatement(sql: "SELECT body FROM attestation ORDER BY jobID, nodeKey"))
+            .map { try decode(AttestationRecord.self, $0, "attestation") }
+    }
+
+    // MARK: anchors
+
+    func anchor(_ jobID: Digest) throws -> AnchorEntry? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT jobID, digest, height FROM anchor WHERE jobID = ?"), arguments: [blob(jobID.bytes)])
+            .map(anchorRow)
+    }
+
+    func insertAnchor(_ entry: AnchorEntry) throws {
+        try db.cachedStatement(sql: "INSERT INTO anchor (jobID, digest, height) VALUES (?, ?, ?)").execute(arguments: [blob(entry.jobID.bytes), blob(entry.digest.bytes), bits(entry.height)])
+    }
+
+    func allAnchors() throws -> [AnchorEntry] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT jobID, digest, height FROM anchor ORDER BY jobID")).map(anchorRow)
+    }
+
+    private func anchorRow(_ row: Row) throws -> AnchorEntry {
+        AnchorEntry(
+            jobID: try digest(row["jobID"], "anchor.jobID"), digest: try digest(row["digest"], "anchor.digest"),
+            height: u64(row, "height"))
+    }
+
+    // MARK: evidence
+
+    func hasEvidence(nodeKey: PublicKey, jobID: Digest) throws -> Bool {
+        try Bool.fetchOne(try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM evidence WHERE nodeKey = ? AND jobID = ?)"),
+            arguments: [blob(nodeKey.bytes), blob(jobID.bytes)]) ?? false
+    }
+
+    func insertEvidence(_ record: EvidenceRecord) throws {
+        try db.cachedStatement(sql: "INSERT INTO evidence (nodeKey, jobID, height) VALUES (?, ?, ?)").execute(arguments: [blob(record.nodeKey.bytes), blob(record.jobID.bytes), bits(record.height)])
+    }
+
+    func allEvidence() throws -> [EvidenceRecord] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT nodeKey, jobID, height FROM evidence ORDER BY nodeKey, jobID")).map { row in
+            EvidenceRecord(
+                nodeKey: try publicKey(row["nodeKey"], "evidence.nodeKey"), jobID: try digest(row["jobID"], "evidence.jobID"),
+                height: u64(row, "height"))
+        }
+    }
+
+    // MARK: receipts
+
+    func receipt(height: UInt64) throws -> BatchReceipt? {
+        guard let data = try Data.fetchOne(try db.cachedStatement(sql: "SELECT body FROM receipt WHERE height = ?"), arguments: [bits(height)])
+        else { return nil }
+        return try decode(BatchReceipt.self, data, "receipt")
+    }
+
+    func insertReceipt(_ receipt: BatchReceipt) throws {
+        try db.cachedStatement(sql: "INSERT INTO receipt (height, batchDigest, body) VALUES (?, ?, ?)").execute(arguments: [bits(receipt.height), blob(receipt.batchDigest.bytes), blob(receipt.wireBytes)])
+    }
+
+    // MARK: snapshot
+
+    func snapshot() throws -> LedgerSnapshot {
+        guard let meta = try meta(), let genesis = try genesisDigest() else { throw LedgerError.corrupt("no meta row") }
+        return LedgerSnapshot(
+            genesisDigest: genesis, meta: meta, accounts: try allAccounts(), validators: try allValidators(),
+            epochMembers: try allEpochMembers(), codes: try allCodes(), jobs: try allJobs(),
+            attestations: try allAttestations(), anchors: try allAnchors(), evidence: try allEvidence())
+    }
+
+    func write(_ snapshot: LedgerSnapshot) throws {
+        try insertMeta(snapshot.meta, genesis: snapshot.genesisDigest)
+        for row in snapshot.accounts { try saveAccount(row) }
+        for row in snapshot.validators { try saveValidator(row) }
+        for row in snapshot.epochMembers { try insertEpochMember(row) }
+        for row in snapshot.codes { try insertCode(row) }
+        for row in snapshot.jobs { try saveJob(row) }
+        for row in snapshot.attestations { try insertAttestation(row) }
+        for row in snapshot.anchors { try insertAnchor(row) }
+        for row in snapshot.evidence { try insertEvidence(row) }
+    }
+}
+
+// MARK: column conversions
+
+private func bits(_ value: UInt64) -> Int64 { Int64(bitPattern: value) }
+private func blob(_ bytes: [UInt8]) -> Data { Data(bytes) }
+private func u64(_ row: Row, _ column: String) -> UInt64 { UInt64(bitPattern: row[column] as Int64) }
+
+private func publicKey(_ data: Data?, _ what: String) throws -> PublicKey {
+    guard let data, let key = try? PublicKey(bytes: [UInt8](data)) else { throw LedgerError.corrupt("\(what) is not a public key") }
+    return key
+}
+
+private func digest(_ data: Data?, _ what: String) throws -> Digest {
+    guard let data, let value = Digest(bytes: [UInt8](data)) else { throw LedgerError.corrupt("\(what) is not a digest") }
+    return value
+}
+
+private func decode<T: WireDecodable>(_ type: T.Type, _ data: Data, _ what: String) throws -> T {
+    do {
+        return try T.decode(wireBytes: [UInt8](data))
+    } catch {
+        throw LedgerError.corrupt("\(what): \(error.description)")
+    }
+}

@@ -1,0 +1,85 @@
+import PoECrypto
+import PoEWire
+import Testing
+@testable import PoELedger
+
+@Suite struct SnapshotTests {
+    private func busyDriver() throws -> Driver {
+        let driver = try Driver()
+        try driver.run(Keys.account(0), .transfer(to: Keys.account(9).publicKey, amount: 77))
+        try driver.run(Keys.account(1), .publishCode(name: "c", codeHash: Digest.sha256("c")))
+        let job = try driver.submitJob()
+        for node in 0..<3 { try driver.attest(job: job, digest: Digest.sha256("r"), node: node) }
+        try driver.run(Keys.account(5), .register(stake: 1_000, endpoint: "h", nodeKey: Keys.node(5).publicKey))
+        return driver
+    }
+
+    @Test func aRestoredLedgerHasTheRootAndStaysInStep() throws {
+        let driver = try busyDriver()
+        let snapshot = try driver.ledger.snapshot()
+        let root = try driver.ledger.stateRoot()
+        let shipped = try LedgerSnapshot.decode(wireBytes: snapshot.wireBytes)
+        let restored = try Ledger.restore(path: Fixtures.temporaryPath(), genesis: Fixtures.genesis(), from: shipped, expectedRoot: root)
+        #expect(try restored.stateRoot() == root)
+        #expect(try restored.height() == driver.ledger.height())
+        let next = Batch(height: try driver.ledger.height() + 1, transactions: [
+            driver.transaction(Keys.account(2), .transfer(to: Keys.account(3).publicKey, amount: 5)),
+        ])
+        #expect(try restored.apply(batch: next) == driver.ledger.apply(batch: next))
+        #expect(try restored.stateRoot() == driver.ledger.stateRoot())
+        #expect(throws: LedgerError.receiptUnavailable(height: 1)) {
+            try restored.apply(batch: Batch(height: 1, transactions: []))
+        }
+    }
+
+    @Test func aTamperedSnapshotIsRefused() throws {
+        let driver = try busyDriver()
+        let root = try driver.ledger.stateRoot()
+        var snapshot = try driver.ledger.snapshot()
+        snapshot.accounts[0].balance += 1
+        #expect(throws: LedgerError.snapshotRootMismatch(expected: root, actual: snapshot.stateRoot)) {
+            try Ledger.restore(path: nil, genesis: Fixtures.genesis(), from: snapshot, expectedRoot: root)
+        }
+        var other = Fixtures.genesis()
+        other.chainID = "other"
+        #expect(throws: LedgerError.snapshotGenesisMismatch) {
+            try Ledger.restore(path: nil, genesis: other, from: try driver.ledger.snapshot(), expectedRoot: root)
+        }
+    }
+
+    @Test func restoringIntoAnExistingLedgerIsRefused() throws {
+        let path = Fixtures.temporaryPath()
+        _ = try Ledger.open(path: path, genesis: Fixtures.genesis())
+        let driver = try busyDriver()
+        #expect(throws: LedgerError.databaseNotEmpty) {
+            try Ledger.restore(path: path, genesis: Fixtures.genesis(), from: try driver.ledger.snapshot(), expectedRoot: try driver.ledger.stateRoot())
+        }
+    }
+
+    @Test func theRootCommitsToEveryTable() throws {
+        let driver = try busyDriver()
+        let snapshot = try driver.ledger.snapshot()
+        let root = snapshot.stateRoot
+        var changed = snapshot
+        changed.meta.burned += 1
+        #expect(changed.stateRoot != root)
+        changed = snapshot
+        changed.validators[0].endpoint = "x"
+        #expect(changed.stateRoot != root)
+        changed = snapshot
+        changed.jobs[0].escrow += 1
+        #expect(changed.stateRoot != root)
+        changed = snapshot
+        changed.attestations.removeLast()
+        #expect(changed.stateRoot != root)
+        changed = snapshot
+        changed.codes[0].codeHash = Digest.zero
+        #expect(changed.stateRoot != root)
+        changed = snapshot
+        changed.epochMembers.removeLast()
+        #expect(changed.stateRoot != root)
+        changed = snapshot
+        changed.anchors[0].height += 1
+        #expect(changed.stateRoot != root)
+    }
+}
