@@ -23,7 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/swiftwasm/WasmKit", from: "0.4.2"),
+        // Exact: fuel counts and trap texts are part of every result digest.
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -112,6 +113,6 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto"], swiftSettings: strict),
+        .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto", "PoEWire"], swiftSettings: strict),
     ]
 )

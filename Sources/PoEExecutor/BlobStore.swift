@@ -1,0 +1,119 @@
+public import Foundation
+public import PoECrypto
+
+/// Why the blob store refused a request.
+public enum BlobStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(Digest)
+    /// The bytes on disk no longer hash to their name: the local copy is damaged and must
+    /// be fetched again. Never handed to a caller as if it were the blob.
+    case corrupted(expected: Digest, actual: Digest)
+    case tooLarge(byteCount: Int, max: Int)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let digest): return "blob \(digest.short) not found"
+        case .corrupted(let expected, let actual):
+            return "blob \(expected.short) is corrupted on disk (its bytes hash to \(actual.short)); refusing it"
+        case .tooLarge(let byteCount, let max): return "blob of \(byteCount) bytes exceeds the \(max)-byte bound"
+        case .io(let message): return "blob store I/O error: \(message)"
+        }
+    }
+}
+
+/// A content-addressed store of blobs (job code, inputs, outputs, logs) on disk.
+///
+/// A blob lives at `root/ab/abcdef…` under the hex of its SHA-256. Writes go to a
+/// temporary file that is renamed into place, so a reader never sees half a blob; every
+/// read hashes the bytes again, so a damaged file is refused rather than trusted.
+public struct BlobStore: Sendable {
+    /// Default largest blob: big enough for code and inputs of the example jobs with room.
+    public static let blobBytesMaxDefault = 64 << 20
+
+    public let root: URL
+    public let blobBytesMax: Int
+
+    public init(root: URL, blobBytesMax: Int = BlobStore.blobBytesMaxDefault) throws(BlobStoreError) {
+        precondition(blobBytesMax > 0, "blobBytesMax must be positive")
+        self.root = root
+        self.blobBytesMax = blobBytesMax
+        do {
+            try FileManager.default.createDirectory(at: tempDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw .io("cannot create \(root.path): \(error)")
+        }
+    }
+
+    private var tempDirectory: URL { root.appendingPathComponent("tmp", isDirectory: true) }
+
+    /// Where the blob named `digest` lives (whether or not it is there).
+    public func path(of digest: Digest) -> URL {
+        let hex = digest.hex
+        return root.appendingPathComponent(String(hex.prefix(2)), isDirectory: true).appendingPathComponent(hex)
+    }
+
+    public func contains(_ digest: Digest) -> Bool {
+        FileManager.default.fileExists(atPath: path(of: digest).path)
+    }
+
+    /// Stores `bytes` and returns their digest. Storing the same bytes twice is a no-op.
+    @discardableResult
+    public func put(_ bytes: [UInt8]) throws(BlobStoreError) -> Digest {
+        guard bytes.count <= blobBytesMax else { throw .tooLarge(byteCount: bytes.count, max: blobBytesMax) }
+        let digest = Digest.sha256(bytes)
+        let final = path(of: digest)
+        if FileManager.default.fileExists(atPath: final.path) { return digest }
+        let temp = tempDirectory.appendingPathComponent("\(digest.hex).\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(
+                at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: temp)
+            // rename(2) replaces atomically; a racing writer of the same blob writes the same bytes.
+            guard rename(temp.path, final.path) == 0 else {
+                throw BlobStoreError.io("rename to \(final.path) failed: errno \(errno)")
+            }
+        } catch let error as BlobStoreError {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw .io("writing blob \(digest.short): \(error)")
+        }
+        return digest
+    }
+
+    /// The bytes of blob `digest`, hashed again before they are returned.
+    public func get(_ digest: Digest) throws(BlobStoreError) -> [UInt8] {
+        let file = path(of: digest)
+        let byteCount: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+            byteCount = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        } catch {
+            throw .notFound(digest)
+        }
+        // Refuse before reading: a huge file must not be loaded into memory.
+        guard byteCount <= blobBytesMax else { throw .tooLarge(byteCount: byteCount, max: blobBytesMax) }
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try Data(contentsOf: file))
+        } catch {
+            throw .io("reading blob \(digest.short): \(error)")
+        }
+        guard bytes.count <= blobBytesMax else { throw .tooLarge(byteCount: bytes.count, max: blobBytesMax) }
+        let actual = Digest.sha256(bytes)
+        guard actual == digest else { throw .corrupted(expected: digest, actual: actual) }
+        return bytes
+    }
+
+    /// Deletes blob `digest` if present (for example after `get` reported it corrupted).
+    public func remove(_ digest: Digest) throws(BlobStoreError) {
+        let file = path(of: digest)
+        guard FileManager.default.fileExists(atPath: file.path) else { return }
+        do {
+            try FileManager.default.removeItem(at: file)
+        } catch {
+            throw .io("removing blob \(digest.short): \(error)")
+        }
+    }
+}
