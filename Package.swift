@@ -87,6 +87,8 @@ let package = Package(
             dependencies: [
                 "PoEWire", "PoECrypto", "PBFT", "PoESim", "PoELedger", "PoEExecutor", "PoETransport", "PoENode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .testTarget(name: "PoEWireTests", dependencies: ["PoEWire"], swiftSettings: strict),
@@ -112,6 +114,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PoEClusterTests",
+            dependencies: ["PoENode", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto", "PoEWire"], swiftSettings: strict),
     ]

@@ -1,9 +1,9 @@
 import ArgumentParser
 
 @main
-struct Poe: ParsableCommand {
+struct Poe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poe",
-        abstract: "Proof-of-execution network: keys, jobs, simulation.",
-        subcommands: [KeygenCommand.self, RunCommand.self])
+        abstract: "Proof-of-execution network: keys, testnets, nodes, jobs, simulation.",
+        subcommands: [KeygenCommand.self, TestnetCommand.self, NodeCommand.self, RunCommand.self])
 }

@@ -1,0 +1,138 @@
+import PoECrypto
+
+/// Normal-case operation: requests, pre-prepare, prepare, commit, execution (§4.2).
+extension Replica {
+    mutating func onRequest(_ request: ClientRequest) {
+        guard clientTable.isFresh(request.key), !pendingKeys.contains(request.key) else {
+            counters.duplicates += 1
+            return
+        }
+        guard pending.count < config.pendingRequestsMax else {
+            counters.pendingFull += 1
+            return
+        }
+        pending.append(PendingRequest(request: request, arrivalTick: nowTicks))
+        pendingKeys.insert(request.key)
+    }
+
+    /// The primary assigns sequence numbers to batches while the window has room.
+    /// Requests stay pending (on the primary too) until executed, so that a proposal that
+    /// never commits still times out and replaces the primary.
+    mutating func tryPropose() {
+        guard status == .normal, isPrimary, !pending.isEmpty else { return }
+        let inLog = requestKeysInLog()
+        var candidates = pending.filter { !inLog.contains($0.request.key) }[...]
+        while let oldest = candidates.first, nextSequence < highWatermark {
+            let full = candidates.count >= config.batchSizeMax
+            guard full || nowTicks - oldest.arrivalTick >= config.batchDelayTicks else { return }
+            let chosen = candidates.prefix(config.batchSizeMax).map(\.request)
+            candidates = candidates.dropFirst(chosen.count)
+            let sequence = nextSequence + 1
+            let payload = PrePrepare(view: view, sequence: sequence, batch: Batch(requests: chosen))
+            guard let signed = signAndSend(payload, wrap: Message.prePrepare) else { return }
+            nextSequence = sequence
+            slots[sequence, default: Slot()].prePrepare = signed
+            checkPrepared(sequence)
+        }
+    }
+
+    /// Requests already proposed in this view and not yet executed: not proposed twice.
+    func requestKeysInLog() -> Set<RequestKey> {
+        var keys: Set<RequestKey> = []
+        for (sequence, slot) in slots where sequence > lastExecuted {
+            guard let prePrepare = slot.prePrepare else { continue }
+            for request in prePrepare.payload.batch.requests { keys.insert(request.key) }
+        }
+        return keys
+    }
+
+    /// §4.2: a backup accepts a pre-prepare in its view, inside the watermarks, if it has
+    /// not accepted another one for (v, n); then it multicasts a prepare.
+    mutating func onPrePrepare(_ m: Signed<PrePrepare>) {
+        let sequence = m.payload.sequence
+        guard status == .normal, m.payload.view == view else { counters.wrongView += 1; return }
+        guard inWindow(sequence) else { counters.outOfWindow += 1; return }
+        guard m.sender == config.primary(of: view) else { counters.wrongView += 1; return }
+        if let existing = slots[sequence]?.prePrepare {
+            if existing.payload.batch.digest != m.payload.batch.digest { counters.conflictingPrePrepares += 1 }
+            else { counters.duplicates += 1 }
+            return
+        }
+        let prepare = Prepare(view: view, sequence: sequence, digest: m.payload.batch.digest)
+        guard let signed = signAndSend(prepare, wrap: Message.prepare) else { return }
+        slots[sequence, default: Slot()].prePrepare = m
+        slots[sequence]?.prepares[id] = signed
+        checkPrepared(sequence)
+    }
+
+    mutating func onPrepare(_ m: Signed<Prepare>) {
+        let sequence = m.payload.sequence
+        guard status == .normal, m.payload.view == view else { counters.wrongView += 1; return }
+        guard inWindow(sequence) else { counters.outOfWindow += 1; return }
+        guard m.sender != config.primary(of: view) else { counters.wrongView += 1; return }
+        guard slots[sequence]?.prepares[m.sender] == nil else { counters.duplicates += 1; return }
+        slots[sequence, default: Slot()].prepares[m.sender] = m
+        checkPrepared(sequence)
+    }
+
+    mutating func onCommit(_ m: Signed<Commit>) {
+        let sequence = m.payload.sequence
+        guard status == .normal, m.payload.view == view else { counters.wrongView += 1; return }
+        guard inWindow(sequence) else { counters.outOfWindow += 1; return }
+        guard slots[sequence]?.commits[m.sender] == nil else { counters.duplicates += 1; return }
+        slots[sequence, default: Slot()].commits[m.sender] = m
+        checkCommitted(sequence)
+    }
+
+    /// prepared(m, v, n): the pre-prepare and quorum-1 matching prepares from distinct
+    /// backups. The certificate is persisted before the commit is sent, so that a
+    /// restarted replica still reports it in a view change.
+    mutating func checkPrepared(_ sequence: UInt64) {
+        guard let slot = slots[sequence], let prePrepare = slot.prePrepare, !slot.prepared else { return }
+        let digest = prePrepare.payload.batch.digest
+        let matching = slot.prepares.values.filter { $0.payload.digest == digest }.sorted { $0.sender < $1.sender }
+        guard matching.count >= quorum - 1 else { return }
+        let certificate = PreparedCertificate(prePrepare: prePrepare, prepares: Array(matching.prefix(quorum - 1)))
+        slots[sequence]?.prepared = true
+        slots[sequence]?.certificate = certificate
+        actions.append(.persist(.prepared(certificate)))
+        let commit = Commit(view: view, sequence: sequence, digest: digest)
+        if let signed = signAndSend(commit, wrap: Message.commit) { slots[sequence]?.commits[id] = signed }
+        checkCommitted(sequence)
+    }
+
+    /// committed-local(m, v, n): prepared and a quorum of matching commits.
+    mutating func checkCommitted(_ sequence: UInt64) {
+        guard let slot = slots[sequence], slot.prepared, slot.decided == nil, let prePrepare = slot.prePrepare else { return }
+        let digest = prePrepare.payload.batch.digest
+        let matching = slot.commits.values.filter { $0.payload.digest == digest }.count
+        guard matching >= quorum else { return }
+        slots[sequence]?.decided = prePrepare.payload.batch
+        executeReady()
+    }
+
+    /// Executes committed batches in sequence order, skipping requests already executed
+    /// (client table): exactly-once.
+    mutating func executeReady() {
+        while stateTransfer == nil, let batch = slots[lastExecuted + 1]?.decided {
+            let sequence = lastExecuted + 1
+            var fresh: [ClientRequest] = []
+            for request in batch.requests where clientTable.isFresh(request.key) {
+                clientTable.record(request.key, sequence: sequence)
+                fresh.append(request)
+            }
+            lastExecuted = sequence
+            actions.append(.deliver(sequence: sequence, requests: fresh))
+            if !fresh.isEmpty && status == .normal { viewChangesInARow = 0 }
+            if sequence % config.checkpointInterval == 0 { snapshots[sequence] = clientTable }
+        }
+        dropExecutedPending()
+    }
+
+    mutating func dropExecutedPending() {
+        let before = pending.count
+        pending.removeAll { !clientTable.isFresh($0.request.key) }
+        guard pending.count != before else { return }
+        pendingKeys = Set(pending.map(\.request.key))
+    }
+}

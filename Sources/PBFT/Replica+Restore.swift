@@ -1,0 +1,78 @@
+public import PoECrypto
+
+/// Rebuilding a replica from its persisted records alone (crash recovery).
+extension Replica {
+    /// The restored replica knows its view, its stable checkpoint, its prepared
+    /// certificates and everything it signed, so it never signs a different vote for
+    /// a (view, sequence, phase) it already voted on. Its application state is not in the
+    /// records: it fetches the stable checkpoint by state transfer and re-executes.
+    public init(restoring records: [PersistedRecord], config: Config, id: ReplicaID, key: PrivateKey) {
+        self.init(config: config, id: id, key: key)
+        var certificates: [PreparedCertificate] = []
+        var own: [Message] = []
+        for record in records {
+            switch record {
+            case .view(let restoredView, let changing):
+                if restoredView >= view {
+                    view = restoredView
+                    status = changing ? .changingView : .normal
+                }
+            case .stableCheckpoint(let sequence, let digest, let proof):
+                if sequence > stable.sequence { stable = StableCheckpoint(sequence: sequence, digest: digest, proof: proof) }
+            case .prepared(let certificate): certificates.append(certificate)
+            case .signed(let message):
+                restoreSigned(message)
+                own.append(message)
+            }
+        }
+        stableClientTable = stable.sequence == 0 ? clientTable : nil
+        if stable.sequence > 0 { stateTransfer = (stable.sequence, stable.digest) }
+        forgetOlderViews()
+        collectGarbage()
+        for certificate in certificates where inWindow(certificate.sequence) {
+            if let current = slots[certificate.sequence]?.certificate, current.view >= certificate.view { continue }
+            slots[certificate.sequence, default: Slot()].certificate = certificate
+        }
+        restoreOwnVotes(own)
+        if status == .changingView, let newView = lastNewView, newView.payload.view == view {
+            installNewView(newView, plan: NewViewPlan(viewChanges: newView.payload.viewChanges.map(\.payload), config: config))
+        }
+        actions = []
+    }
+
+    mutating func restoreSigned(_ message: Message) {
+        signedVotes[Replica.voteKey(message)] = message.votedDigest
+        switch message {
+        case .viewChange(let m):
+            if myViewChange.map({ $0.payload.newView < m.payload.newView }) ?? true { myViewChange = m }
+        case .newView(let m):
+            for prePrepare in m.payload.prePrepares { signedVotes[Replica.voteKey(.prePrepare(prePrepare))] = prePrepare.payload.batch.digest }
+            if lastNewView.map({ $0.payload.view < m.payload.view }) ?? true { lastNewView = m }
+        case .checkpoint(let m):
+            if lastOwnCheckpoint.map({ $0.payload.sequence < m.payload.sequence }) ?? true { lastOwnCheckpoint = m }
+        case .prePrepare, .prepare, .commit: break
+        }
+    }
+
+    /// Own votes of the current view go back into the log, so they are retransmitted.
+    mutating func restoreOwnVotes(_ own: [Message]) {
+        if let change = myViewChange, change.payload.newView == view { viewChangeVotes[id] = change }
+        if let newView = lastNewView, newView.payload.view == view, status == .normal {
+            for prePrepare in newView.payload.prePrepares where inWindow(prePrepare.payload.sequence) {
+                slots[prePrepare.payload.sequence, default: Slot()].prePrepare = prePrepare
+                nextSequence = max(nextSequence, prePrepare.payload.sequence)
+            }
+        }
+        for message in own where message.slot.view == view && inWindow(message.slot.sequence) {
+            switch message {
+            case .prePrepare(let m):
+                slots[m.payload.sequence, default: Slot()].prePrepare = m
+                nextSequence = max(nextSequence, m.payload.sequence)
+            case .prepare(let m): slots[m.payload.sequence, default: Slot()].prepares[id] = m
+            case .commit(let m): slots[m.payload.sequence, default: Slot()].commits[id] = m
+            case .checkpoint, .viewChange, .newView: break
+            }
+        }
+        nextSequence = max(nextSequence, stable.sequence)
+    }
+}

@@ -1,0 +1,191 @@
+public import PoECrypto
+
+/// One PBFT replica (Castro & Liskov, OSDI '99 / TOCS '02): a pure, deterministic state
+/// machine. `step(_:)` takes an event and returns actions; it performs no I/O, reads
+/// no clock and draws no randomness. Timeouts count `.tick` events.
+public struct Replica: Sendable {
+    /// The stable checkpoint every replica starts from (sequence 0, no proof).
+    public static let genesisDigest = Digest.zero
+
+    public enum Status: Sendable, Equatable {
+        case normal
+        /// Sent a view change for `view`, waiting for its new-view message.
+        case changingView
+    }
+
+    public struct StableCheckpoint: Sendable, Equatable {
+        public let sequence: UInt64
+        public let digest: Digest
+        public let proof: [Signed<Checkpoint>]
+    }
+
+    /// Messages the core dropped, by reason: what a shell exports as metrics.
+    public struct Counters: Sendable, Equatable {
+        public var outOfWindow = 0
+        public var wrongView = 0
+        public var duplicates = 0
+        public var pendingFull = 0
+        public var conflictingPrePrepares = 0
+        public var refusedDoubleSigns = 0
+        public var rejectedNewViews = 0
+        public var rejectedStateTransfers = 0
+        public var divergentCheckpoints = 0
+    }
+
+    struct Slot: Sendable {
+        var prePrepare: Signed<PrePrepare>?
+        var prepares: [ReplicaID: Signed<Prepare>] = [:]
+        var commits: [ReplicaID: Signed<Commit>] = [:]
+        var prepared = false
+        /// The highest-view prepared certificate, kept across views for view changes.
+        var certificate: PreparedCertificate?
+        /// The committed batch, once known; never changes.
+        var decided: Batch?
+
+        mutating func resetForNewView() {
+            prePrepare = nil
+            prepares = [:]
+            commits = [:]
+            prepared = false
+        }
+    }
+
+    struct PendingRequest: Sendable {
+        let request: ClientRequest
+        var arrivalTick: UInt64
+    }
+
+    struct VoteKey: Hashable, Sendable {
+        let phase: Phase
+        let view: UInt64
+        let sequence: UInt64
+    }
+
+    public let config: Config
+    public let id: ReplicaID
+    let key: PrivateKey
+
+    public internal(set) var view: UInt64 = 0
+    public internal(set) var status: Status = .normal
+    public internal(set) var lastExecuted: UInt64 = 0
+    public internal(set) var stable: StableCheckpoint
+    public internal(set) var counters = Counters()
+    /// The client table at the stable checkpoint, to serve state transfer (nil while
+    /// this replica has not executed up to it).
+    public internal(set) var stableClientTable: ClientTable?
+    /// A stable checkpoint this replica must fetch before executing further.
+    public internal(set) var stateTransfer: (sequence: UInt64, digest: Digest)?
+
+    var nowTicks: UInt64 = 0
+    var slots: [UInt64: Slot] = [:]
+    var nextSequence: UInt64 = 0
+    var clientTable: ClientTable
+    var snapshots: [UInt64: ClientTable] = [:]
+    var checkpointVotes: [ReplicaID: [UInt64: Signed<Checkpoint>]] = [:]
+    var lastOwnCheckpoint: Signed<Checkpoint>?
+    var pending: [PendingRequest] = []
+    var pendingKeys: Set<RequestKey> = []
+    var viewChangeVotes: [ReplicaID: Signed<ViewChange>] = [:]
+    var myViewChange: Signed<ViewChange>?
+    var lastNewView: Signed<NewView>?
+    var newViewResentTick: [ReplicaID: UInt64] = [:]
+    var viewChangeTimerTick: UInt64?
+    var viewChangesInARow: UInt64 = 0
+    var stateTransferAskedTick: UInt64?
+    /// What this replica signed, per (phase, view, sequence): the guard against equivocation.
+    var signedVotes: [VoteKey: Digest] = [:]
+    var actions: [Action] = []
+
+    public init(config: Config, id: ReplicaID, key: PrivateKey) {
+        precondition(Int(id) < config.replicaCount, "replica id \(id) out of range")
+        precondition(config.replicas[Int(id)] == key.publicKey, "key does not match replica \(id)")
+        self.config = config
+        self.id = id
+        self.key = key
+        stable = StableCheckpoint(sequence: 0, digest: Replica.genesisDigest, proof: [])
+        clientTable = ClientTable(capacity: config.clientTableMax)
+        stableClientTable = clientTable
+    }
+
+    public var isPrimary: Bool { config.primary(of: view) == id }
+    var quorum: Int { config.quorum.quorum }
+    var highWatermark: UInt64 { stable.sequence + config.windowSize }
+
+    func inWindow(_ sequence: UInt64) -> Bool {
+        sequence > stable.sequence && sequence <= highWatermark
+    }
+
+    /// The single entry point.
+    public mutating func step(_ event: Event) -> [Action] {
+        precondition(actions.isEmpty, "step re-entered")
+        switch event {
+        case .message(let message): onMessage(message)
+        case .request(let request): onRequest(request)
+        case .tick: onTick()
+        case .checkpointDigest(let sequence, let appDigest): onCheckpointDigest(sequence: sequence, appDigest: appDigest)
+        case .stateTransferred(let snapshot): onStateTransferred(snapshot)
+        }
+        tryPropose()
+        checkInvariants()
+        let output = actions
+        actions = []
+        return output
+    }
+
+    mutating func onMessage(_ message: Message) {
+        guard Int(message.sender) < config.replicaCount, message.sender != id else {
+            counters.duplicates += 1
+            return
+        }
+        switch message {
+        case .prePrepare(let m): onPrePrepare(m)
+        case .prepare(let m): onPrepare(m)
+        case .commit(let m): onCommit(m)
+        case .checkpoint(let m): recordCheckpointVote(m)
+        case .viewChange(let m): onViewChange(m)
+        case .newView(let m): onNewView(m)
+        }
+    }
+
+    /// Signs `payload` unless this replica already signed something different for the
+    /// same (phase, view, sequence); persists it, then sends it (to one, or to all).
+    @discardableResult
+    mutating func signAndSend<P: Payload>(
+        _ payload: P, wrap: (Signed<P>) -> Message, to destination: ReplicaID? = nil
+    ) -> Signed<P>? {
+        guard let signed = signGuarded(payload, wrap: wrap) else { return nil }
+        let message = wrap(signed)
+        actions.append(.persist(.signed(message)))
+        if let destination { actions.append(.send(message, to: destination)) } else { actions.append(.broadcast(message)) }
+        return signed
+    }
+
+    mutating func signGuarded<P: Payload>(_ payload: P, wrap: (Signed<P>) -> Message) -> Signed<P>? {
+        let signed = Signed(signing: payload, as: id, key: key, config: config)
+        let message = wrap(signed)
+        let voteKey = Replica.voteKey(message)
+        if let existing = signedVotes[voteKey], existing != message.votedDigest {
+            counters.refusedDoubleSigns += 1
+            return nil
+        }
+        signedVotes[voteKey] = message.votedDigest
+        return signed
+    }
+
+    static func voteKey(_ message: Message) -> VoteKey {
+        let slot = message.slot
+        switch message.phase {
+        case .viewChange, .newView: return VoteKey(phase: message.phase, view: slot.view, sequence: 0)
+        case .prePrepare, .prepare, .commit, .checkpoint:
+            return VoteKey(phase: message.phase, view: slot.view, sequence: slot.sequence)
+        }
+    }
+
+    func checkInvariants() {
+        precondition(lastExecuted >= stable.sequence || stateTransfer != nil, "executed below the stable checkpoint")
+        precondition(slots.count <= Int(config.windowSize), "log over the window")
+        precondition(pending.count <= config.pendingRequestsMax, "pending over bound")
+        precondition(pending.count == pendingKeys.count, "pending index out of sync")
+        precondition(viewChangeVotes.count <= config.replicaCount, "view changes over n")
+    }
+}

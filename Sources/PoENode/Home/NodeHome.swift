@@ -1,0 +1,79 @@
+public import Foundation
+public import PoECrypto
+public import PoELedger
+
+public enum NodeHomeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case missing(String)
+    case invalidConfig(String)
+    case key(String)
+    case genesis(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path): return "\(path) does not exist (run `poe testnet` or `poe init` first)"
+        case .invalidConfig(let why): return "config.json: \(why)"
+        case .key(let why): return why
+        case .genesis(let why): return why
+        }
+    }
+}
+
+/// A node's home folder:
+///
+///     node.key       the node key: consensus votes, attestations, peer links
+///     account.key    the operator's account: owns the bond, receives rewards
+///     genesis.json   the chain, shared by every node
+///     config.json    this node's addresses and tuning
+///     data/          ledger.sqlite, consensus.sqlite, blobs/, snapshots/
+public struct NodeHome: Sendable {
+    public let root: URL
+
+    public init(root: URL) { self.root = root }
+    public init(path: String) { root = URL(fileURLWithPath: path, isDirectory: true) }
+
+    public var nodeKeyPath: String { root.appendingPathComponent("node.key").path }
+    public var accountKeyPath: String { root.appendingPathComponent("account.key").path }
+    public var genesisPath: String { root.appendingPathComponent("genesis.json").path }
+    public var configPath: String { root.appendingPathComponent("config.json").path }
+    public var dataFolder: URL { root.appendingPathComponent("data", isDirectory: true) }
+    public var ledgerPath: String { dataFolder.appendingPathComponent("ledger.sqlite").path }
+    public var consensusPath: String { dataFolder.appendingPathComponent("consensus.sqlite").path }
+    public var blobsFolder: URL { dataFolder.appendingPathComponent("blobs", isDirectory: true) }
+
+    public func nodeKey() throws(NodeHomeError) -> PrivateKey { try readKey(nodeKeyPath) }
+    public func accountKey() throws(NodeHomeError) -> PrivateKey { try readKey(accountKeyPath) }
+
+    public func genesis() throws(NodeHomeError) -> Genesis {
+        guard let data = FileManager.default.contents(atPath: genesisPath) else { throw .missing(genesisPath) }
+        do { return try Genesis.decode(json: data) } catch { throw .genesis(error.description) }
+    }
+
+    public func config() throws(NodeHomeError) -> NodeConfig {
+        guard let data = FileManager.default.contents(atPath: configPath) else { throw .missing(configPath) }
+        let config: NodeConfig
+        do { config = try JSONDecoder().decode(NodeConfig.self, from: data) } catch {
+            throw .invalidConfig(String(describing: error))
+        }
+        _ = try parseHostPort(config.peerListen, field: "peerListen")
+        _ = try parseHostPort(config.apiListen, field: "apiListen")
+        guard config.consensus.tickMilliseconds >= 1, config.consensus.tickMilliseconds <= 10_000 else {
+            throw .invalidConfig("consensus.tickMilliseconds must be 1...10000")
+        }
+        return config
+    }
+
+    public func write(config: NodeConfig) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(config).write(to: URL(fileURLWithPath: configPath), options: .atomic)
+    }
+
+    public func createDataFolders() throws {
+        try FileManager.default.createDirectory(at: blobsFolder, withIntermediateDirectories: true)
+    }
+
+    private func readKey(_ path: String) throws(NodeHomeError) -> PrivateKey {
+        guard FileManager.default.fileExists(atPath: path) else { throw .missing(path) }
+        do { return try KeyFile.read(from: path) } catch { throw .key(error.description) }
+    }
+}

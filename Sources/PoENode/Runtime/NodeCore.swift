@@ -1,0 +1,254 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PBFT
+import PoECrypto
+import PoEExecutor
+import PoELedger
+import PoETransport
+import PoEWire
+
+/// The node's shell around the PBFT core: it decodes and validates what peers send,
+/// steps the replica, performs the actions it returns (persist before send), applies
+/// committed batches to the ledger, runs jobs and submits this node's attestations.
+///
+/// Confined to the node's loop thread: other threads touch only `published` (behind its
+/// lock), `metrics` and `inbox` (both thread-safe) and the `let` configuration, which is
+/// why the unchecked conformance is sound.
+final class NodeCore: @unchecked Sendable {
+    struct Settings {
+        var name: String
+        var chainID: String
+        var nodeKey: PrivateKey
+        var fault: FaultMode?
+        var tuning: ConsensusTuning
+        /// Ticks between two requests for a missing blob, and between two checks that an
+        /// attestation was committed.
+        var retryTicks: UInt64 = 20
+        /// Blocks after which an attestation not yet in the ledger is sent again.
+        var attestationResubmitHeights: UInt64 = 8
+        var transactionIndexMax = 100_000
+        var archivesKept = 2
+    }
+
+    let settings: Settings
+    let genesis: Genesis
+    let config: Config
+    let replicaID: ReplicaID
+    var replica: Replica
+    var ledger: Ledger
+    let ledgerPath: String
+    let consensusLog: ConsensusLog
+    let blobs: BlobStore
+    let network: PeerNetwork
+    let validator: MessageValidator
+    let jobs: JobRunner
+    let published: NIOLockedValueBox<Published>
+    let inbox: NodeInbox
+    let logger: Logger
+
+    var ticks: UInt64 = 0
+    var lastNonceUsed: UInt64 = 0
+    var malformedPeerMessages = 0
+    var invalidPeerMessages = 0
+    var attestations = AttestationTracker()
+    var blobWaits = BlobWaits()
+    /// Ledger snapshots at recent checkpoints, served to peers catching up.
+    var archives: [UInt64: LedgerSnapshot] = [:]
+    var lastCheckpointRoot = Digest.zero
+    /// When requests submitted through this node arrived, for the latency histogram.
+    var arrivals: [RequestKey: ContinuousClock.Instant] = [:]
+    let metrics = NodeMetrics()
+
+    /// What the API reads.
+    struct Published: Sendable {
+        var status: NodeStatus
+        var ledger: Ledger
+        var transactions: TransactionIndex
+    }
+
+    init(
+        settings: Settings, genesis: Genesis, ledgerPath: String, consensusLog: ConsensusLog, blobs: BlobStore,
+        network: PeerNetwork, jobs: JobRunner, inbox: NodeInbox, logger: Logger
+    ) throws {
+        self.inbox = inbox
+        self.settings = settings
+        self.genesis = genesis
+        self.ledgerPath = ledgerPath
+        self.consensusLog = consensusLog
+        self.blobs = blobs
+        self.network = network
+        self.jobs = jobs
+        self.logger = logger
+        config = NodeCore.consensusConfig(genesis: genesis, tuning: settings.tuning)
+        guard let id = config.replicas.firstIndex(of: settings.nodeKey.publicKey) else {
+            throw NodeHomeError.invalidConfig("node key \(settings.nodeKey.publicKey.short) is not a genesis validator")
+        }
+        replicaID = ReplicaID(id)
+        validator = MessageValidator(config: config)
+        ledger = try Ledger.open(path: ledgerPath, genesis: genesis)
+        let records = try consensusLog.load()
+        replica =
+            records.isEmpty
+            ? Replica(config: config, id: replicaID, key: settings.nodeKey)
+            : Replica(restoring: records, config: config, id: replicaID, key: settings.nodeKey)
+        published = NIOLockedValueBox(
+            Published(
+                status: NodeCore.emptyStatus(settings), ledger: ledger,
+                transactions: TransactionIndex(capacity: settings.transactionIndexMax)))
+        logger.info(
+            "replica restored",
+            metadata: ["records": "\(records.count)", "view": "\(replica.view)", "height": "\((try? ledger.height()) ?? 0)"])
+        publish()
+    }
+
+    /// The consensus configuration every node derives the same way from genesis: the
+    /// replicas are the genesis validators' node keys, in genesis order.
+    static func consensusConfig(genesis: Genesis, tuning: ConsensusTuning) -> Config {
+        Config(
+            chainID: Digest.sha256(genesis.chainID), epoch: 0, replicas: genesis.validators.map(\.nodeKey),
+            checkpointInterval: tuning.checkpointInterval, windowSize: tuning.windowSize,
+            batchSizeMax: tuning.batchSizeMax, batchDelayTicks: tuning.batchDelayTicks,
+            viewChangeTimeoutTicks: tuning.viewChangeTimeoutTicks, retransmitTicks: tuning.retransmitTicks)
+    }
+
+    // MARK: inputs
+
+    func handle(_ input: NodeInput) {
+        switch input {
+        case .peer(let from, let bytes): handlePeer(from: from, bytes: bytes)
+        case .client(let request): submit(request, relay: true)
+        case .tick: handleTick()
+        case .jobFinished(let jobID, let result): jobFinished(jobID: jobID, result: result)
+        }
+        publish()
+    }
+
+    private func handleTick() {
+        ticks += 1
+        step(.tick)
+        if ticks % settings.retryTicks == 0 {
+            blobWaits.retry(network: network)
+            resubmitStaleAttestations()
+        }
+    }
+
+    private func handlePeer(from peer: PublicKey, bytes: [UInt8]) {
+        let message: PeerMessage
+        do { message = try PeerMessage.decode(wireBytes: bytes) } catch {
+            malformedPeerMessages += 1
+            logger.debug("malformed peer message", metadata: ["from": "\(peer.short)", "error": "\(error)"])
+            return
+        }
+        switch message {
+        case .consensus(let consensus):
+            do { try validator.validate(consensus) } catch {
+                invalidPeerMessages += 1
+                logger.debug("invalid consensus message", metadata: ["from": "\(peer.short)", "error": "\(error)"])
+                return
+            }
+            step(.message(consensus))
+        case .request(let request):
+            do { try validator.validate(request: request) } catch {
+                invalidPeerMessages += 1
+                return
+            }
+            submit(request, relay: false)
+        case .blobRequest(let digest): serveBlob(digest, to: peer)
+        case .blobResponse(let digest, let bytes): receiveBlob(digest, bytes: bytes)
+        case .stateRequest(let sequence): serveState(sequence, to: peer)
+        case .stateResponse(let sequence, let archive): receiveState(sequence, archive: archive)
+        }
+    }
+
+    /// A validated client request: into the local replica, and to every other replica
+    /// when it came from a client of this node (so a censoring primary is noticed).
+    func submit(_ request: ClientRequest, relay: Bool) {
+        if relay {
+            arrivals[request.key] = ContinuousClock.now
+            if arrivals.count > settings.transactionIndexMax { arrivals.removeAll() }
+            network.broadcast(PeerMessage.request(request).wireBytes)
+            let id = NodeCore.transactionID(request)
+            published.withLockedValue { if $0.transactions[id] == nil { $0.transactions.set(id, .pending) } }
+        }
+        step(.request(request))
+    }
+
+    static func transactionID(_ request: ClientRequest) -> Digest {
+        SignedTransaction(sender: request.client, nonce: request.timestamp, body: request.operation, signature: request.signature).id
+    }
+
+    // MARK: the replica
+
+    /// Steps the replica and performs its actions in order. A `.persist` is written
+    /// (fsynced) before any later send of the same step: persist before send.
+    func step(_ event: Event) {
+        var events = [event]
+        while !events.isEmpty {
+            let next = events.removeFirst()
+            let actions = replica.step(next)
+            events.append(contentsOf: perform(actions))
+        }
+    }
+
+    private func perform(_ actions: [Action]) -> [Event] {
+        var unsaved: [PersistedRecord] = []
+        var followUps: [Event] = []
+        func flush() {
+            guard !unsaved.isEmpty else { return }
+            do { try consensusLog.append(unsaved) } catch {
+                // Without its log the node cannot keep its promise never to double-sign.
+                fatalError("consensus log write failed: \(error)")
+            }
+            unsaved.removeAll()
+        }
+        for action in actions {
+            switch action {
+            case .persist(let record):
+                unsaved.append(record)
+            case .send(let message, let to):
+                flush()
+                network.send(PeerMessage.consensus(message).wireBytes, to: config.replicas[Int(to)])
+            case .broadcast(let message):
+                flush()
+                network.broadcast(PeerMessage.consensus(message).wireBytes)
+            case .deliver(let sequence, let requests):
+                flush()
+                if let followUp = deliver(sequence: sequence, requests: requests) { followUps.append(followUp) }
+            case .fetchState(let sequence, _):
+                flush()
+                logger.info("behind the stable checkpoint; fetching state", metadata: ["sequence": "\(sequence)"])
+                network.broadcast(PeerMessage.stateRequest(sequence: sequence).wireBytes)
+            }
+        }
+        flush()
+        return followUps
+    }
+
+    // MARK: publishing
+
+    func publish() {
+        let height = (try? ledger.height()) ?? 0
+        let status = NodeStatus(
+            name: settings.name, nodeKey: settings.nodeKey.publicKey.hex, replicaID: Int(replicaID), height: height,
+            view: replica.view, primary: Int(config.primary(of: replica.view)), isPrimary: replica.isPrimary,
+            viewChanging: replica.status != .normal, lastExecuted: replica.lastExecuted,
+            stableCheckpoint: replica.stable.sequence, stateRoot: lastCheckpointRoot.hex,
+            peersConnected: network.connectedPeers.count, catchingUp: replica.stateTransfer != nil,
+            inboxDropped: inbox.dropped, malformedPeerMessages: malformedPeerMessages,
+            invalidPeerMessages: invalidPeerMessages)
+        metrics.update(status: status, counters: replica.counters)
+        let ledger = self.ledger
+        published.withLockedValue { published in
+            published.status = status
+            published.ledger = ledger
+        }
+    }
+
+    static func emptyStatus(_ settings: Settings) -> NodeStatus {
+        NodeStatus(
+            name: settings.name, nodeKey: settings.nodeKey.publicKey.hex, replicaID: 0, height: 0, view: 0, primary: 0,
+            isPrimary: false, viewChanging: false, lastExecuted: 0, stableCheckpoint: 0, stateRoot: Digest.zero.hex,
+            peersConnected: 0, catchingUp: false, inboxDropped: 0, malformedPeerMessages: 0, invalidPeerMessages: 0)
+    }
+}

@@ -1,0 +1,15 @@
+public import PBFT
+public import PoECrypto
+import PoEExecutor
+
+/// Everything that wakes the node's serial loop.
+enum NodeInput: Sendable {
+    /// Bytes from an authenticated peer; not yet decoded or validated.
+    case peer(PublicKey, [UInt8])
+    /// A client request whose signature the API checked.
+    case client(ClientRequest)
+    /// The loop's clock: one tick every `tickMilliseconds`.
+    case tick
+    /// A job this node ran (off the loop) has finished.
+    case jobFinished(jobID: Digest, result: ExecutionResult)
+}

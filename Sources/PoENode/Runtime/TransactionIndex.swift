@@ -1,0 +1,41 @@
+import PoECrypto
+import PoELedger
+
+/// The fate of recent transactions, bounded: the oldest entries fall out first. The
+/// ledger's receipts remain the record; this is the API's fast path.
+struct TransactionIndex {
+    let capacity: Int
+    private var statuses: [Digest: TransactionStatus] = [:]
+    private var order: [Digest] = []
+    private var orderStart = 0
+
+    init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    subscript(id: Digest) -> TransactionStatus? { statuses[id] }
+
+    mutating func set(_ id: Digest, _ status: TransactionStatus) {
+        if statuses.updateValue(status, forKey: id) == nil { order.append(id) }
+        while statuses.count > capacity, orderStart < order.count {
+            statuses[order[orderStart]] = nil
+            orderStart += 1
+        }
+        if orderStart > capacity {
+            order.removeFirst(orderStart)
+            orderStart = 0
+        }
+        assert(statuses.count <= capacity)
+    }
+
+    mutating func record(_ receipt: BatchReceipt) {
+        for result in receipt.results {
+            if let rejection = result.rejection {
+                set(result.transactionID, .rejected(height: receipt.height, reason: rejection.description))
+            } else {
+                set(result.transactionID, .committed(height: receipt.height, jobID: result.jobID))
+            }
+        }
+    }
+}
