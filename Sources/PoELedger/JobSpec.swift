@@ -14,7 +14,8 @@ public enum CodeReference: Sendable, Equatable {
 
 /// What a submitter asks the validators to run. Its canonical encoding is part of the job ID.
 public struct JobSpec: Sendable, Equatable {
-    public static let entryPointBytesMax = 128
+    /// The executor's bound (`JobExecution.entryBytesMax`): every accepted spec is runnable.
+    public static let entryPointBytesMax = 64
     /// 1 GiB of 64 KiB pages: the most the executor will grant a job, so that every
     /// spec the ledger accepts is one every validator can run.
     public static let memoryLimitPagesMax: UInt32 = 16_384
