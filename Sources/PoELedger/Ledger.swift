@@ -55,10 +55,23 @@ public final class Ledger: Sendable {
         return ledger
     }
 
-    /// Closes the database file; the ledger must not be used afterwards. A node does this
-    /// before it replaces its ledger with a state fetched from a peer.
-    public func close() {
-        try? database.close()
+    /// Replaces the whole state by `snapshot` (fetched from a peer by a node that fell
+    /// behind), after checking it against `expectedRoot`, in one transaction: a crash
+    /// leaves the old state or the new one, and readers never see a mix. Receipts of
+    /// heights the node skipped are not fetched; they are not part of the state.
+    /// A snapshot not above the current height changes nothing.
+    public func install(_ snapshot: LedgerSnapshot, expectedRoot: Digest) throws {
+        guard snapshot.genesisDigest == genesis.digest else { throw LedgerError.snapshotGenesisMismatch }
+        let actual = snapshot.stateRoot
+        guard actual == expectedRoot else { throw LedgerError.snapshotRootMismatch(expected: expectedRoot, actual: actual) }
+        try database.write { db in
+            let store = Store(db: db)
+            guard let meta = try store.meta(), snapshot.meta.height > meta.height else { return }
+            for table in Schema.stateTables { try db.execute(sql: "DELETE FROM \(table)") }
+            try store.write(snapshot)
+            let written = try store.snapshot().stateRoot
+            guard written == expectedRoot else { throw LedgerError.snapshotRootMismatch(expected: expectedRoot, actual: written) }
+        }
     }
 
     private static func openDatabase(path: String?) throws -> DatabaseQueue {

@@ -4,6 +4,11 @@ import GRDB
 /// UInt64 in SQLite's signed 64-bit integers; amounts never exceed Int64.max because the
 /// whole supply does not (checked at genesis), so the CHECKs below catch logic errors.
 enum Schema {
+    /// The tables the state root covers (every table but `receipt`).
+    static let stateTables = [
+        "meta", "account", "validator", "epochMember", "code", "job", "attestation", "anchor", "evidence",
+    ]
+
     static let statements = [
         """
         CREATE TABLE IF NOT EXISTS meta (

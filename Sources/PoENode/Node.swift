@@ -107,7 +107,7 @@ public final class Node: NodeBackend, Sendable {
     // MARK: NodeBackend
 
     public var status: NodeStatus { core.published.withLockedValue { $0.status } }
-    public var ledger: Ledger { core.published.withLockedValue { $0.ledger } }
+    public var ledger: Ledger { core.ledger }
 
     public func transactionStatus(_ id: Digest) -> TransactionStatus? {
         core.published.withLockedValue { $0.transactions[id] }

@@ -58,12 +58,14 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     public var inboxDropped: Int
     public var malformedPeerMessages: Int
     public var invalidPeerMessages: Int
+    /// States installed from peers (after falling behind a stable checkpoint).
+    public var stateTransfers: Int
 
     public init(
         name: String, nodeKey: String, replicaID: Int, height: UInt64, view: UInt64, primary: Int,
         isPrimary: Bool, viewChanging: Bool, lastExecuted: UInt64, stableCheckpoint: UInt64, stateRoot: String,
         peersConnected: Int, catchingUp: Bool, inboxDropped: Int, malformedPeerMessages: Int,
-        invalidPeerMessages: Int
+        invalidPeerMessages: Int, stateTransfers: Int = 0
     ) {
         self.name = name
         self.nodeKey = nodeKey
@@ -81,5 +83,6 @@ public struct NodeStatus: Sendable, Equatable, Codable {
         self.inboxDropped = inboxDropped
         self.malformedPeerMessages = malformedPeerMessages
         self.invalidPeerMessages = invalidPeerMessages
+        self.stateTransfers = stateTransfers
     }
 }

@@ -49,3 +49,47 @@ import Testing
         await cluster.stopAll()
     }
 }
+
+@Suite(.serialized) struct ClusterFaultTests {
+    @Test func stoppingThePrimaryLeadsToAViewChangeAndProgress() async throws {
+        let cluster = try await InProcessCluster(nodes: 4)
+        let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
+        try cluster.submit(.transfer(to: recipient, amount: 1), via: 1)
+        #expect(try await eventually { try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == 1 } })
+        let primary = cluster.running[0].status.primary
+        await cluster.stop(primary)
+        let survivor = (primary + 1) % 4
+        try cluster.submit(.transfer(to: recipient, amount: 2), via: survivor)
+        #expect(
+            try await eventually(seconds: 60) {
+                try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == 3 }
+            })
+        #expect(cluster.running.allSatisfy { $0.status.view >= 1 }, "the survivors moved to a new view")
+        await cluster.stopAll()
+    }
+
+    @Test func restartedNodeCatchesUpToTheSameRoot() async throws {
+        let cluster = try await InProcessCluster(nodes: 4)
+        let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
+        await cluster.stop(3)
+        // Far more batches than the window, so node 3 must fetch a checkpoint's state.
+        for amount in 1...40 {
+            try cluster.submit(.transfer(to: recipient, amount: UInt64(amount)), via: 1)
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        let total = UInt64((1...40).reduce(0, +))
+        #expect(try await eventually { try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == total } })
+        try await cluster.start(3)
+        try cluster.submit(.transfer(to: recipient, amount: 1000), via: 1)
+        #expect(
+            try await eventually(seconds: 60) {
+                try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == total + 1000 }
+            })
+        let nodes = cluster.running
+        #expect(try await eventually { Set(nodes.map { $0.status.height }).count == 1 })
+        let roots = try nodes.map { try $0.ledger.stateRoot() }
+        #expect(Set(roots).count == 1, "every node holds the same ledger")
+        #expect(nodes[3].status.stateTransfers >= 1, "node 3 fell behind a stable checkpoint and fetched its state")
+        await cluster.stopAll()
+    }
+}

@@ -32,6 +32,27 @@ import Testing
         }
     }
 
+    @Test func installReplacesAnOlderStateInPlace() throws {
+        let ahead = try busyDriver()
+        let behind = try Driver()
+        let snapshot = try ahead.ledger.snapshot()
+        let root = try ahead.ledger.stateRoot()
+        var tampered = snapshot
+        tampered.accounts[0].balance += 1
+        #expect(throws: LedgerError.self) { try behind.ledger.install(tampered, expectedRoot: root) }
+        #expect(try behind.ledger.height() == 0, "a refused snapshot changes nothing")
+        try behind.ledger.install(snapshot, expectedRoot: root)
+        #expect(try behind.ledger.stateRoot() == root)
+        #expect(try behind.ledger.height() == ahead.ledger.height())
+        let next = Batch(height: try ahead.ledger.height() + 1, transactions: [
+            ahead.transaction(Keys.account(2), .transfer(to: Keys.account(3).publicKey, amount: 5)),
+        ])
+        #expect(try behind.ledger.apply(batch: next) == ahead.ledger.apply(batch: next))
+        #expect(try behind.ledger.stateRoot() == ahead.ledger.stateRoot())
+        try behind.ledger.install(snapshot, expectedRoot: root)
+        #expect(try behind.ledger.stateRoot() == ahead.ledger.stateRoot(), "an older snapshot is ignored")
+    }
+
     @Test func aTamperedSnapshotIsRefused() throws {
         let driver = try busyDriver()
         let root = try driver.ledger.stateRoot()

@@ -1,4 +1,3 @@
-import Foundation
 import PBFT
 import PoECrypto
 import PoELedger
@@ -33,28 +32,15 @@ extension NodeCore {
             return
         }
         do {
-            try replaceLedger(with: archive.ledger, root: root)
+            try ledger.install(archive.ledger, expectedRoot: root)
         } catch {
             logger.error("installing fetched state failed", metadata: ["error": "\(error)"])
             return
         }
         archives[sequence] = archive.ledger
+        stateTransfers += 1
         lastCheckpointRoot = root
         logger.info("state transferred", metadata: ["sequence": "\(sequence)"])
         step(.stateTransferred(StateSnapshot(sequence: sequence, appDigest: root, clientTable: archive.clientTable)))
-    }
-
-    /// Swaps the ledger file for one restored from `snapshot`: written beside the old
-    /// one, then renamed over it, so a crash leaves one whole ledger.
-    private func replaceLedger(with snapshot: LedgerSnapshot, root: Digest) throws {
-        let fileManager = FileManager.default
-        let staging = ledgerPath + ".restore"
-        for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: staging + suffix) }
-        let restored = try Ledger.restore(path: staging, genesis: genesis, from: snapshot, expectedRoot: root)
-        restored.close()
-        ledger.close()
-        for suffix in ["-wal", "-shm"] { try? fileManager.removeItem(atPath: ledgerPath + suffix) }
-        _ = try fileManager.replaceItemAt(URL(fileURLWithPath: ledgerPath), withItemAt: URL(fileURLWithPath: staging))
-        ledger = try Ledger.open(path: ledgerPath, genesis: genesis)
     }
 }

@@ -36,8 +36,7 @@ final class NodeCore: @unchecked Sendable {
     let config: Config
     let replicaID: ReplicaID
     var replica: Replica
-    var ledger: Ledger
-    let ledgerPath: String
+    let ledger: Ledger
     let consensusLog: ConsensusLog
     let blobs: BlobStore
     let network: PeerNetwork
@@ -50,6 +49,7 @@ final class NodeCore: @unchecked Sendable {
     var ticks: UInt64 = 0
     var lastNonceUsed: UInt64 = 0
     var malformedPeerMessages = 0
+    var stateTransfers = 0
     var invalidPeerMessages = 0
     var attestations = AttestationTracker()
     var blobWaits = BlobWaits()
@@ -63,7 +63,6 @@ final class NodeCore: @unchecked Sendable {
     /// What the API reads.
     struct Published: Sendable {
         var status: NodeStatus
-        var ledger: Ledger
         var transactions: TransactionIndex
     }
 
@@ -74,7 +73,6 @@ final class NodeCore: @unchecked Sendable {
         self.inbox = inbox
         self.settings = settings
         self.genesis = genesis
-        self.ledgerPath = ledgerPath
         self.consensusLog = consensusLog
         self.blobs = blobs
         self.network = network
@@ -94,7 +92,7 @@ final class NodeCore: @unchecked Sendable {
             : Replica(restoring: records, config: config, id: replicaID, key: settings.nodeKey)
         published = NIOLockedValueBox(
             Published(
-                status: NodeCore.emptyStatus(settings), ledger: ledger,
+                status: NodeCore.emptyStatus(settings),
                 transactions: TransactionIndex(capacity: settings.transactionIndexMax)))
         logger.info(
             "replica restored",
@@ -236,13 +234,9 @@ final class NodeCore: @unchecked Sendable {
             stableCheckpoint: replica.stable.sequence, stateRoot: lastCheckpointRoot.hex,
             peersConnected: network.connectedPeers.count, catchingUp: replica.stateTransfer != nil,
             inboxDropped: inbox.dropped, malformedPeerMessages: malformedPeerMessages,
-            invalidPeerMessages: invalidPeerMessages)
+            invalidPeerMessages: invalidPeerMessages, stateTransfers: stateTransfers)
         metrics.update(status: status, counters: replica.counters)
-        let ledger = self.ledger
-        published.withLockedValue { published in
-            published.status = status
-            published.ledger = ledger
-        }
+        published.withLockedValue { $0.status = status }
     }
 
     static func emptyStatus(_ settings: Settings) -> NodeStatus {
