@@ -13,7 +13,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "poe",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "poe", targets: ["poe"]),
         .library(name: "PoECrypto", targets: ["PoECrypto"]),

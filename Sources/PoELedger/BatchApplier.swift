@@ -8,13 +8,15 @@ final class BatchApplier {
     let store: Store
     let genesis: Genesis
     let height: UInt64
+    let signatures: SignatureCache
     var settledJobs: [Digest] = []
 
-    init(store: Store, genesis: Genesis, height: UInt64) {
+    init(store: Store, genesis: Genesis, height: UInt64, signatures: SignatureCache) {
         precondition(height > 0, "height 0 is genesis")
         self.store = store
         self.genesis = genesis
         self.height = height
+        self.signatures = signatures
     }
 
     var parameters: LedgerParameters { genesis.parameters }
@@ -48,7 +50,7 @@ final class BatchApplier {
     /// in a savepoint, so a failing body changes nothing but the nonce.
     private func apply(_ transaction: SignedTransaction) throws -> TransactionResult {
         let id = transaction.id
-        guard transaction.isSignatureValid else {
+        guard transaction.isSignatureValid(using: signatures) else {
             return TransactionResult(transactionID: id, rejection: Rejection(.badSignature, "signature does not verify for the sender"))
         }
         var account = try store.account(transaction.sender) ?? AccountState(key: transaction.sender, balance: 0, nonce: 0)

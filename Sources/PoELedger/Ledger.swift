@@ -9,18 +9,24 @@ import GRDB
 public final class Ledger: Sendable {
     public let genesis: Genesis
     private let database: DatabaseQueue
+    /// Where transaction signatures are checked: a node shares one cache between its
+    /// consensus shell and its ledger, so each signature is verified once.
+    private let signatures: SignatureCache
 
-    private init(genesis: Genesis, database: DatabaseQueue) {
+    private init(genesis: Genesis, database: DatabaseQueue, signatures: SignatureCache) {
         self.genesis = genesis
         self.database = database
+        self.signatures = signatures
     }
 
     /// Opens (or creates) the ledger at `path`; nil opens a private in-memory ledger.
     /// A new database gets the genesis state at height 0; an existing one must have been
     /// made from the same genesis.
-    public static func open(path: String?, genesis: Genesis) throws -> Ledger {
+    public static func open(
+        path: String?, genesis: Genesis, signatures: SignatureCache = SignatureCache()
+    ) throws -> Ledger {
         do { try genesis.validate() } catch { throw LedgerError.invalidGenesis(error) }
-        let ledger = Ledger(genesis: genesis, database: try openDatabase(path: path))
+        let ledger = Ledger(genesis: genesis, database: try openDatabase(path: path), signatures: signatures)
         try ledger.database.write { db in
             try Schema.create(db)
             let store = Store(db: db)
@@ -42,7 +48,7 @@ public final class Ledger: Sendable {
         guard snapshot.genesisDigest == genesis.digest else { throw LedgerError.snapshotGenesisMismatch }
         let actual = snapshot.stateRoot
         guard actual == expectedRoot else { throw LedgerError.snapshotRootMismatch(expected: expectedRoot, actual: actual) }
-        let ledger = Ledger(genesis: genesis, database: try openDatabase(path: path))
+        let ledger = Ledger(genesis: genesis, database: try openDatabase(path: path), signatures: SignatureCache())
         try ledger.database.write { db in
             try Schema.create(db)
             let store = Store(db: db)
@@ -121,7 +127,7 @@ public final class Ledger: Sendable {
             guard batch.height == meta.height + 1 else {
                 throw LedgerError.heightGap(expected: meta.height + 1, got: batch.height)
             }
-            return try BatchApplier(store: store, genesis: genesis, height: batch.height).apply(batch)
+            return try BatchApplier(store: store, genesis: genesis, height: batch.height, signatures: signatures).apply(batch)
         }
     }
 

@@ -42,6 +42,11 @@ public struct SignedTransaction: Sendable, Equatable {
         sender.verify(signature, for: SignedTransaction.signedBytes(sender: sender, nonce: nonce, body: body), domain: .transaction)
     }
 
+    /// The same check, through a cache of signatures already verified.
+    public func isSignatureValid(using cache: SignatureCache) -> Bool {
+        cache.verify(signature, by: sender, for: SignedTransaction.signedBytes(sender: sender, nonce: nonce, body: body), domain: .transaction)
+    }
+
     /// Identifies the transaction in receipts.
     public var id: Digest { Digest.of(self) }
 }

@@ -24,6 +24,7 @@ public final class Node: NodeBackend, Sendable {
     let loopFinished: NIOLockedValueBox<Bool>
     let ticker: RepeatedTask
     let logger: Logger
+    let signatures: SignatureCache
 
     private init(
         home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, core: NodeCore, inbox: NodeInbox,
@@ -40,6 +41,7 @@ public final class Node: NodeBackend, Sendable {
         self.loopFinished = loopFinished
         self.ticker = ticker
         self.logger = logger
+        signatures = core.signatures
     }
 
     /// Opens the home's files (recovering from whatever a crash left), binds the peer
@@ -52,6 +54,7 @@ public final class Node: NodeBackend, Sendable {
         let blobs = try BlobStore(root: home.blobsFolder)
         let consensusLog = try ConsensusLog(path: home.consensusPath)
         let inbox = NodeInbox(capacity: 65_536)
+        let signatures = SignatureCache()
         let peerListen = try parseHostPort(config.peerListen, field: "peerListen")
         var peers: [PublicKey: PeerAddress] = [:]
         for validator in genesis.validators where validator.nodeKey != nodeKey.publicKey {
@@ -70,6 +73,7 @@ public final class Node: NodeBackend, Sendable {
                 name: config.name, chainID: genesis.chainID, nodeKey: nodeKey, fault: config.fault,
                 tuning: config.consensus),
             genesis: genesis, ledgerPath: home.ledgerPath, consensusLog: consensusLog, blobs: blobs,
+            signatures: signatures,
             network: network, jobs: JobRunner(), inbox: inbox, logger: logger)
         try await network.start()
         let loopFinished = NIOLockedValueBox(false)
@@ -114,7 +118,7 @@ public final class Node: NodeBackend, Sendable {
     }
 
     public func submit(_ transaction: SignedTransaction) throws(SubmitError) {
-        guard transaction.isSignatureValid else { throw .badSignature }
+        guard transaction.isSignatureValid(using: signatures) else { throw .badSignature }
         let request = ClientRequest(
             client: transaction.sender, timestamp: transaction.nonce, operation: transaction.body,
             signature: transaction.signature)

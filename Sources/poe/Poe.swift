@@ -5,5 +5,7 @@ struct Poe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poe",
         abstract: "Proof-of-execution network: keys, testnets, nodes, jobs, simulation.",
-        subcommands: [KeygenCommand.self, TestnetCommand.self, NodeCommand.self, RunCommand.self])
+        subcommands: [
+            KeygenCommand.self, TestnetCommand.self, NodeCommand.self, RunCommand.self, BenchCommand.self,
+        ])
 }

@@ -7,7 +7,7 @@ import Testing
 
 @Suite(.serialized) struct ClusterTests {
     @Test func transferIsCommittedOnEveryNodeWithOneRoot() async throws {
-        let cluster = try await InProcessCluster(nodes: 4)
+        let cluster = try await LocalCluster(nodes: 4)
         let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
         let transaction = try cluster.submit(.transfer(to: recipient, amount: 1234))
         #expect(
@@ -21,13 +21,13 @@ import Testing
             try #require(try node.ledger.receipt(height: target)).batchDigest
         }
         #expect(Set(roots).count == 1, "every node applied the same batch at height \(target)")
-        await cluster.stopAll()
+        await cluster.shutdown()
     }
 
     @Test func jobIsFinalizedAndTheWrongNodeIsSlashed() async throws {
-        let cluster = try await InProcessCluster(nodes: 4, faults: [3: .wrongResult])
-        let code = try cluster.upload(InProcessCluster.job("wordcount.wasm"))
-        let input = try cluster.upload(InProcessCluster.job("wordcount-input.txt"))
+        let cluster = try await LocalCluster(nodes: 4, faults: [3: .wrongResult], chainID: "test-cluster")
+        let code = try cluster.node(0).blobs.put(exampleJob("wordcount.wasm"))
+        let input = try cluster.node(0).blobs.put(exampleJob("wordcount-input.txt"))
         let spec = JobSpec(
             code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000,
             memoryLimitPages: 256, deadlineHeights: 100)
@@ -46,13 +46,13 @@ import Testing
         for member in cluster.cluster.members.prefix(3) {
             #expect(try node0.ledger.validator(nodeKey: member.nodeKey)?.bond == bond, "honest bonds are untouched")
         }
-        await cluster.stopAll()
+        await cluster.shutdown()
     }
 }
 
 @Suite(.serialized) struct ClusterFaultTests {
     @Test func stoppingThePrimaryLeadsToAViewChangeAndProgress() async throws {
-        let cluster = try await InProcessCluster(nodes: 4)
+        let cluster = try await LocalCluster(nodes: 4)
         let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
         try cluster.submit(.transfer(to: recipient, amount: 1), via: 1)
         #expect(try await eventually { try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == 1 } })
@@ -65,11 +65,11 @@ import Testing
                 try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == 3 }
             })
         #expect(cluster.running.allSatisfy { $0.status.view >= 1 }, "the survivors moved to a new view")
-        await cluster.stopAll()
+        await cluster.shutdown()
     }
 
     @Test func restartedNodeCatchesUpToTheSameRoot() async throws {
-        let cluster = try await InProcessCluster(nodes: 4)
+        let cluster = try await LocalCluster(nodes: 4)
         let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
         await cluster.stop(3)
         // Far more batches than the window, so node 3 must fetch a checkpoint's state.
@@ -90,6 +90,6 @@ import Testing
         let roots = try nodes.map { try $0.ledger.stateRoot() }
         #expect(Set(roots).count == 1, "every node holds the same ledger")
         #expect(nodes[3].status.stateTransfers >= 1, "node 3 fell behind a stable checkpoint and fetched its state")
-        await cluster.stopAll()
+        await cluster.shutdown()
     }
 }

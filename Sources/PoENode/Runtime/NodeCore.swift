@@ -39,6 +39,8 @@ final class NodeCore: @unchecked Sendable {
     let ledger: Ledger
     let consensusLog: ConsensusLog
     let blobs: BlobStore
+    /// Transaction signatures verified once per node, whichever path they arrive by.
+    let signatures: SignatureCache
     let network: PeerNetwork
     let validator: MessageValidator
     let jobs: JobRunner
@@ -68,9 +70,11 @@ final class NodeCore: @unchecked Sendable {
 
     init(
         settings: Settings, genesis: Genesis, ledgerPath: String, consensusLog: ConsensusLog, blobs: BlobStore,
+        signatures: SignatureCache,
         network: PeerNetwork, jobs: JobRunner, inbox: NodeInbox, logger: Logger
     ) throws {
         self.inbox = inbox
+        self.signatures = signatures
         self.settings = settings
         self.genesis = genesis
         self.consensusLog = consensusLog
@@ -83,8 +87,13 @@ final class NodeCore: @unchecked Sendable {
             throw NodeHomeError.invalidConfig("node key \(settings.nodeKey.publicKey.short) is not a genesis validator")
         }
         replicaID = ReplicaID(id)
-        validator = MessageValidator(config: config)
-        ledger = try Ledger.open(path: ledgerPath, genesis: genesis)
+        validator = MessageValidator(config: config) { key, signature, bytes, domain in
+            switch domain {
+            case .transaction: return signatures.verify(signature, by: key, for: bytes, domain: domain)
+            case .clientRequest, .consensus, .attestation, .peerHandshake: return key.verify(signature, for: bytes, domain: domain)
+            }
+        }
+        ledger = try Ledger.open(path: ledgerPath, genesis: genesis, signatures: signatures)
         let records = try consensusLog.load()
         replica =
             records.isEmpty

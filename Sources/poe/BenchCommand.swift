@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import PoENode
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure a local cluster: transactions per second, commit and job latency, and the crypto floor.",
+        discussion: """
+            Runs each cluster size in this process (real TCP on loopback, real SQLite, real
+            signatures). Build in release mode for meaningful figures: scripts/bench.
+            """)
+
+    @Option(help: "Cluster sizes, comma-separated.")
+    var nodes = "4,7,10"
+
+    @Option(help: "Transfers in the throughput burst.")
+    var transactions = 2_000
+
+    @Option(help: "Transfers sent one at a time, for latency at rest.")
+    var sequential = 100
+
+    @Option(help: "Trivial jobs sent one at a time, for submission-to-finalization latency.")
+    var jobs = 10
+
+    @Option(help: "The folder with the example jobs.")
+    var jobsFolder = "cluster/jobs"
+
+    func run() async throws {
+        let sizes = nodes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ (1...32).contains($0) }) else {
+            throw ValidationError("--nodes takes sizes from 1 to 32, like 4,7,10")
+        }
+        let folder = URL(fileURLWithPath: jobsFolder)
+        guard let code = FileManager.default.contents(atPath: folder.appendingPathComponent("wordcount.wasm").path) else {
+            throw CommandFailure("\(jobsFolder)/wordcount.wasm not found; run from the repository root or pass --jobs-folder")
+        }
+        var benchmark = ClusterBenchmark(jobCode: [UInt8](code), jobInput: Array("a trivial job\n".utf8))
+        benchmark.transactions = transactions
+        benchmark.sequentialTransactions = sequential
+        benchmark.jobs = jobs
+        print("nodes | tx/s  | burst p50/p99 ms | at-rest p50/p99 ms | job p50/p99 ms | verify µs | floor tx/s | tx/s ÷ floor")
+        print("------|-------|------------------|--------------------|----------------|-----------|------------|-------------")
+        for size in sizes {
+            let result = try await benchmark.run(nodes: size)
+            print(
+                String(
+                    format: "%5d | %5.0f | %7.1f / %7.1f | %8.1f / %8.1f | %6.0f / %6.0f | %9.1f | %10.0f | %11.2f",
+                    result.nodes, result.transactionsPerSecond, result.burstLatencyMs.p50, result.burstLatencyMs.p99,
+                    result.sequentialLatencyMs.p50, result.sequentialLatencyMs.p99, result.jobFinalizationMs.p50,
+                    result.jobFinalizationMs.p99, result.verifyMicroseconds, result.cryptoFloorPerSecond,
+                    result.transactionsPerSecond / result.cryptoFloorPerSecond))
+        }
+    }
+}

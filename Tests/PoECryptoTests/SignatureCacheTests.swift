@@ -1,0 +1,31 @@
+import PoECrypto
+import Testing
+
+@Suite struct SignatureCacheTests {
+    let key = PrivateKey.deterministic(seed: "cache")
+    let message = Array("pay 5".utf8)
+
+    @Test func answersExactlyAsVerificationDoes() throws {
+        let cache = SignatureCache(capacity: 8)
+        let good = key.sign(message, domain: .transaction)
+        #expect(cache.verify(good, by: key.publicKey, for: message, domain: .transaction))
+        #expect(cache.verify(good, by: key.publicKey, for: message, domain: .transaction), "a hit")
+        #expect(!cache.verify(good, by: key.publicKey, for: message + [0], domain: .transaction))
+        #expect(!cache.verify(good, by: key.publicKey, for: message, domain: .consensus))
+        let other = PrivateKey.deterministic(seed: "other").publicKey
+        #expect(!cache.verify(good, by: other, for: message, domain: .transaction))
+        var bytes = good.bytes
+        bytes[5] ^= 1
+        #expect(!cache.verify(try Signature(bytes: bytes), by: key.publicKey, for: message, domain: .transaction))
+        #expect(cache.count == 1, "failures are not remembered")
+    }
+
+    @Test func staysWithinItsCapacity() {
+        let cache = SignatureCache(capacity: 4)
+        for index in 0..<20 {
+            let message = [UInt8(index)]
+            #expect(cache.verify(key.sign(message, domain: .transaction), by: key.publicKey, for: message, domain: .transaction))
+            #expect(cache.count <= 4)
+        }
+    }
+}
