@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PoECrypto", targets: ["PoECrypto"]),
         .library(name: "PoEWire", targets: ["PoEWire"]),
         .library(name: "PBFT", targets: ["PBFT"]),
+        .library(name: "PoELedger", targets: ["PoELedger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -12,6 +12,8 @@ let package = Package(
             dependencies: [
                 .product(name: "PoEWire", package: "poe"),
                 .product(name: "PoECrypto", package: "poe"),
+                .product(name: "PBFT", package: "poe"),
+                .product(name: "PoELedger", package: "poe"),
             ]),
     ]
 )

@@ -1,4 +1,6 @@
+import PBFT
 import PoECrypto
+import PoELedger
 import PoEWire
 
 /// Every decoder that reads bytes from the network or disk.
@@ -11,11 +13,20 @@ struct FuzzTargets {
         FuzzTargets(selector: 1) { checkCanonical(PublicKey.self, $0) },
         FuzzTargets(selector: 2) { checkCanonical(Signature.self, $0) },
         FuzzTargets(selector: 3) { checkCanonical(Envelope.self, $0) },
+        FuzzTargets(selector: 4) { checkCanonical(Message.self, $0) },
+        FuzzTargets(selector: 5) { checkCanonical(ClientRequest.self, $0) },
+        FuzzTargets(selector: 6) { checkCanonical(ClientTable.self, $0) },
+        FuzzTargets(selector: 7) { checkCanonical(SignedTransaction.self, $0) },
+        FuzzTargets(selector: 8) { checkCanonical(TransactionBody.self, $0) },
+        FuzzTargets(selector: 9) { checkCanonical(ResultProof.self, $0) },
+        FuzzTargets(selector: 10) { checkCanonical(LedgerSnapshot.self, $0) },
+        FuzzTargets(selector: 11) { checkCanonical(PoELedger.Batch.self, $0) },
+        FuzzTargets(selector: 12) { checkCanonical(PBFT.Batch.self, $0) },
     ]
 }
 
 /// A structure with every field kind the format has (options, nested arrays,
-/// strings, keys), standing in until the protocol's own messages join this list.
+/// strings, keys), exercising the reader's primitives directly.
 struct Envelope: WireCodable {
     var kind: UInt8
     var sender: PublicKey

@@ -106,7 +106,20 @@ final class NodeCore: @unchecked Sendable {
         logger.info(
             "replica restored",
             metadata: ["records": "\(records.count)", "view": "\(replica.view)", "height": "\((try? ledger.height()) ?? 0)"])
+        resumeUnattestedJobs()
         publish()
+    }
+
+    /// After a restart: the jobs still open that this node has not attested (it crashed
+    /// before its attestation was committed) are run again. A job's result is
+    /// deterministic, so the attestation is the one it would have sent.
+    private func resumeUnattestedJobs() {
+        for job in (try? ledger.unsettledJobs()) ?? [] where job.status == .pending {
+            let attested = ((try? ledger.attestations(jobID: job.id)) ?? []).contains {
+                $0.signed.attestation.nodeKey == settings.nodeKey.publicKey
+            }
+            if !attested { scheduleJob(job.id) }
+        }
     }
 
     /// The consensus configuration every node derives the same way from genesis: the
