@@ -110,7 +110,16 @@ public final class Node: NodeBackend, Sendable {
 
     // MARK: NodeBackend
 
-    public var status: NodeStatus { core.published.withLockedValue { $0.status } }
+    /// The published status, with the height and state root read together from the
+    /// ledger now (one read transaction), so that two nodes at one height compare.
+    public var status: NodeStatus {
+        var status = core.published.withLockedValue { $0.status }
+        if let snapshot = try? ledger.snapshot() {
+            status.height = snapshot.meta.height
+            status.stateRoot = snapshot.stateRoot.hex
+        }
+        return status
+    }
     public var ledger: Ledger { core.ledger }
 
     public func transactionStatus(_ id: Digest) -> TransactionStatus? {

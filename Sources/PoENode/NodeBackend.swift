@@ -51,7 +51,7 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     public var viewChanging: Bool
     public var lastExecuted: UInt64
     public var stableCheckpoint: UInt64
-    /// The ledger's state root at the last checkpoint.
+    /// The ledger's state root at `height`.
     public var stateRoot: String
     public var peersConnected: Int
     public var catchingUp: Bool

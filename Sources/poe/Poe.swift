@@ -6,6 +6,8 @@ struct Poe: AsyncParsableCommand {
         commandName: "poe",
         abstract: "Proof-of-execution network: keys, testnets, nodes, jobs, simulation.",
         subcommands: [
-            KeygenCommand.self, TestnetCommand.self, NodeCommand.self, RunCommand.self, BenchCommand.self,
+            KeygenCommand.self, TestnetCommand.self, NodeCommand.self, ClusterCommand.self,
+            SubmitCommand.self, JobCommand.self, ResultCommand.self, VerifyCommand.self, StatusCommand.self,
+            RunCommand.self, BenchCommand.self,
         ])
 }

@@ -191,8 +191,8 @@ private func until(seconds limit: Double, _ what: String, _ condition: () throws
     }
 }
 
-private func seconds(_ duration: Duration) -> Double {
+func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-private func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }
+func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1000 }

@@ -1,0 +1,65 @@
+public import Hummingbird
+public import Logging
+
+/// Bounds on what a client may send.
+public enum APILimits {
+    /// Largest uploaded blob (job code or input).
+    public static let blobBytesMax = 2 << 20
+    /// Largest transaction body: a signed transaction is at most ~64 KiB, with room.
+    public static let transactionBytesMax = 128 << 10
+}
+
+/// The node's HTTP API over `backend`. Every refusal is JSON `{"error": "..."}`.
+public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<BasicRequestContext> {
+    let handlers = APIHandlers(backend: backend)
+    let router = Router(context: BasicRequestContext.self)
+    // Request counts and durations through swift-metrics (exported if the node bootstraps Prometheus).
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: JSONErrorMiddleware())
+    router.get("/health") { _, _ in "ok" }
+    router.get("/status") { _, _ in JSONBody.response(backend.status) }
+    router.get("/chain") { _, _ in
+        let genesis = backend.ledger.genesis
+        return JSONBody.response(
+            ChainResponse(chainID: genesis.chainID, genesisDigest: genesis.digest.hex, parameters: genesis.parameters))
+    }
+    router.get("/metrics") { _, _ in
+        JSONBody.bytes(Array(backend.metricsText().utf8), contentType: "text/plain; version=0.0.4")
+    }
+    router.post("/blobs") { request, _ in try await handlers.uploadBlob(request) }
+    router.get("/blobs/:hash") { _, context in try handlers.blob(context) }
+    router.post("/transactions") { request, _ in try await handlers.submit(request) }
+    router.get("/transactions/:id") { _, context in try handlers.transaction(context) }
+    router.get("/jobs/:id") { _, context in try handlers.job(context) }
+    router.get("/jobs/:id/proof") { _, context in try handlers.proof(context) }
+    router.get("/jobs/:id/output") { _, context in try handlers.output(context) }
+    router.get("/accounts/:key") { _, context in try handlers.account(context) }
+    router.get("/validators") { _, _ in try handlers.validators() }
+    return router
+}
+
+/// The API as an application the node runs under ServiceLifecycle. Port 0 picks a free port.
+public func makeAPIApplication<Backend: NodeBackend>(
+    backend: Backend, host: String, port: Int, logger: Logger = Logger(label: "poe.api")
+) -> some ApplicationProtocol {
+    Application(
+        router: makeAPIRouter(backend: backend),
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "poe-node"),
+        logger: logger)
+}
+
+/// The route bodies; one value per router, holding the backend.
+struct APIHandlers<Backend: NodeBackend>: Sendable {
+    let backend: Backend
+
+    /// Runs a ledger or blob-store read; a storage failure is a 500 with its text.
+    func read<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.internalError("reading \(what) failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import PoECrypto
+import PoEExecutor
+import PoELedger
+import PoENode
+
+/// `poe submit`: uploads a job's code and input, signs and submits the job, and with
+/// `--wait` follows it until it is finalized or has failed.
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Upload a WebAssembly job's code and input, submit the job, and optionally wait for its result.",
+        discussion: """
+            The code and input are uploaded as content-addressed blobs to --node and to every \
+            --upload-to node. The job is signed with --key using the account's next nonce. \
+            See docs/SUBMITTER.md.
+            """)
+
+    @OptionGroup var options: NodeClientOptions
+
+    @Option(name: .long, help: "The submitter's key file (made with `poe keygen`).")
+    var key: String
+    @Option(name: .long, help: "The WebAssembly module.")
+    var code: String
+    @Option(name: .long, help: "The input file given to the job on stdin (default: empty).")
+    var input: String?
+    @Option(name: .long, help: "The exported function to call.")
+    var entry = "_start"
+    @Option(name: .long, help: "Fuel limit.")
+    var fuel: UInt64 = JobExecution.fuelLimitDefault
+    @Option(name: .long, help: "Memory limit in 64 KiB pages.")
+    var memoryPages: UInt32 = JobExecution.memoryLimitPagesDefault
+    @Option(name: .long, help: "Fee held in escrow and paid to the validators that agree.")
+    var fee: UInt64 = 100
+    @Option(name: .long, help: "Heights after commit during which validators may attest.")
+    var deadline: UInt64 = 20
+    @Flag(name: .long, help: "Wait and print progress until the job is finalized, fails, or --timeout passes.")
+    var wait = false
+    @Option(name: .long, help: "Seconds to wait with --wait.")
+    var timeout: Int = 120
+    @Option(name: .long, help: "Another node to upload the code and input to (repeatable).")
+    var uploadTo: [String] = []
+
+    func validate() throws {
+        guard !entry.isEmpty, entry.utf8.count <= JobSpec.entryPointBytesMax else {
+            throw ValidationError("--entry must be 1 to \(JobSpec.entryPointBytesMax) bytes")
+        }
+        guard fuel > 0 else { throw ValidationError("--fuel must be positive") }
+        guard memoryPages > 0, memoryPages <= JobSpec.memoryLimitPagesMax else {
+            throw ValidationError("--memory-pages must be in 1...\(JobSpec.memoryLimitPagesMax)")
+        }
+        guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() async throws {
+        let signer: PrivateKey
+        do { signer = try KeyFile.read(from: key) } catch { throw CommandFailure(error.description) }
+        let codeBytes = try CLIFiles.read(code, what: "code", bytesMax: APILimits.blobBytesMax)
+        let inputBytes = try input.map { try CLIFiles.read($0, what: "input", bytesMax: APILimits.blobBytesMax) } ?? []
+        let client = try options.client()
+        let codeHash = try await upload(codeBytes, what: "code", main: client)
+        let inputHash = try await upload(inputBytes, what: "input", main: client)
+
+        let chain = try await calling { () async throws(NodeClientError) in try await client.chain() }
+        let account = try await calling { () async throws(NodeClientError) in try await client.account(signer.publicKey) }
+        let nonce = account.nonce + 1
+        let spec = JobSpec(
+            code: .hash(codeHash), inputHash: inputHash, entryPoint: entry, fuelLimit: fuel,
+            memoryLimitPages: memoryPages, deadlineHeights: deadline)
+        let transaction = SignedTransaction.make(signer: signer, nonce: nonce, body: .submitJob(spec: spec, fee: fee))
+        let jobID = JobID.compute(chainID: chain.chainID, submitter: signer.publicKey, nonce: nonce, spec: spec)
+        let id = try await calling { () async throws(NodeClientError) in try await client.submit(transaction) }
+        print("submitter    \(signer.publicKey.hex) (nonce \(nonce), balance \(account.balance))")
+        print("transaction  \(id.hex)")
+        print("job          \(jobID.hex)")
+        if wait {
+            try await JobWaiter(client: client, transactionID: id, jobID: jobID, timeoutSeconds: timeout).run()
+        }
+    }
+
+    /// Uploads to --node (a failure stops the submit) and to every --upload-to (a failure
+    /// there is a warning: the validators can still fetch the blob from --node).
+    private func upload(_ bytes: [UInt8], what: String, main: NodeClient) async throws -> Digest {
+        let hash = try await calling { () async throws(NodeClientError) in try await main.uploadBlob(bytes) }
+        var copies = 1
+        for url in uploadTo {
+            let extra = try options.client(url: url)
+            do {
+                _ = try await extra.uploadBlob(bytes)
+                copies += 1
+            } catch {
+                FileHandle.standardError.write(Data("warning: \(what) not uploaded to \(url): \(error.description)\n".utf8))
+            }
+        }
+        print("\(what.padding(toLength: 12, withPad: " ", startingAt: 0)) \(hash.hex) (\(bytes.count) bytes, uploaded to \(copies) node\(copies == 1 ? "" : "s"))")
+        return hash
+    }
+}
+
+/// Polls a submitted job and prints each change of `JobProgress` until it is final.
+struct JobWaiter {
+    static let pollInterval = Duration.milliseconds(500)
+
+    let client: NodeClient
+    let transactionID: Digest
+    let jobID: Digest
+    let timeoutSeconds: Int
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(timeoutSeconds)
+        var last: JobProgress?
+        while clock.now < end {
+            let progress = try await poll()
+            if progress != last { print(progress.line) }
+            last = progress
+            if progress.isFinal {
+                if progress.isFailure { throw ExitCode.failure }
+                return
+            }
+            try await Task.sleep(for: JobWaiter.pollInterval)
+        }
+        throw CommandFailure("timed out after \(timeoutSeconds) s; last state: \(last?.line ?? "unknown")")
+    }
+
+    private func poll() async throws -> JobProgress {
+        let transaction: TransactionStatusResponse
+        do {
+            transaction = try await client.transactionStatus(transactionID)
+        } catch where error.isNotFound {
+            return JobProgress(transaction: nil, job: nil)
+        } catch {
+            throw error.failure
+        }
+        guard transaction.status == "committed" else { return JobProgress(transaction: transaction, job: nil) }
+        let job = try await calling { () async throws(NodeClientError) in try await client.job(jobID) }
+        return JobProgress(transaction: transaction, job: job)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PoECrypto
+import PoELedger
+import PoENode
+import PoEWire
+import Testing
+
+@Suite struct HealthStatusMetricsTests {
+    @Test func healthStatusAndMetrics() async throws {
+        let backend = try FakeBackend()
+        try await testApp(backend).test(.router) { client in
+            let health = try await client.execute(uri: "/health", method: .get)
+            #expect(health.status == .ok)
+            #expect(String(buffer: health.body) == "ok")
+
+            let status = try await client.execute(uri: "/status", method: .get)
+            #expect(status.status == .ok)
+            #expect(try status.decode(NodeStatus.self) == backend.status)
+
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType] == "text/plain; version=0.0.4")
+            #expect(String(buffer: metrics.body).contains("poe_height 0"))
+
+            let noRoute = try await client.execute(uri: "/nothing/here", method: .get)
+            #expect(noRoute.status == .notFound)
+            #expect(noRoute.errorText?.contains("/nothing/here") == true)
+
+            let chain = try await client.execute(uri: "/chain", method: .get)
+            let decoded = try chain.decode(ChainResponse.self)
+            #expect(decoded.chainID == TestGenesis.chainID)
+            #expect(decoded.genesisDigest == backend.ledger.genesis.digest.hex)
+        }
+    }
+}
+
+@Suite struct BlobRouteTests {
+    @Test func uploadThenDownload() async throws {
+        let backend = try FakeBackend()
+        let bytes = Array("(module)".utf8)
+        try await testApp(backend).test(.router) { client in
+            let upload = try await client.execute(uri: "/blobs", method: .post, body: ByteBuffer(bytes))
+            #expect(upload.status == .ok)
+            #expect(try upload.decode(BlobUploadResponse.self).hash == Digest.sha256(bytes).hex)
+            #expect(backend.blobs.contains(Digest.sha256(bytes)))
+
+            let download = try await client.execute(uri: "/blobs/\(Digest.sha256(bytes).hex)", method: .get)
+            #expect(download.status == .ok)
+            #expect(download.bytes == bytes)
+        }
+    }
+
+    @Test func unknownBadHexAndOversized() async throws {
+        let backend = try FakeBackend()
+        try await testApp(backend).test(.router) { client in
+            let unknown = try await client.execute(uri: "/blobs/\(Digest.sha256("nothing").hex)", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.errorText?.contains("no blob") == true)
+
+            let badHex = try await client.execute(uri: "/blobs/xyz", method: .get)
+            #expect(badHex.status == .badRequest)
+            #expect(badHex.errorText?.contains("64 hex digits") == true)
+
+            let big = [UInt8](repeating: 7, count: APILimits.blobBytesMax + 1)
+            let oversized = try await client.execute(uri: "/blobs", method: .post, body: ByteBuffer(big))
+            #expect(oversized.status == .contentTooLarge)
+            #expect(oversized.errorText?.contains("larger than") == true)
+            #expect(!backend.blobs.contains(Digest.sha256(big)))
+        }
+    }
+}
+
+@Suite struct TransactionRouteTests {
+    @Test func submitThenFollowToCommit() async throws {
+        let backend = try FakeBackend()
+        let transaction = try backend.transaction(TestKeys.account(7), .submitJob(spec: JobDriver.spec(), fee: 500))
+        try await testApp(backend).test(.router) { client in
+            let submitted = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(transaction.wireBytes))
+            #expect(submitted.status == .accepted)
+            #expect(try submitted.decode(SubmitResponse.self).id == transaction.id.hex)
+            #expect(backend.submitted == [transaction])
+
+            let pending = try await client.execute(uri: "/transactions/\(transaction.id.hex)", method: .get)
+            #expect(try pending.decode(TransactionStatusResponse.self) == TransactionStatusResponse(status: "pending"))
+
+            try backend.commitSubmitted()
+            let committed = try await client.execute(uri: "/transactions/\(transaction.id.hex)", method: .get)
+            let status = try committed.decode(TransactionStatusResponse.self)
+            let jobID = JobID.compute(
+                chainID: TestGenesis.chainID, submitter: transaction.sender, nonce: transaction.nonce, spec: JobDriver.spec())
+            #expect(status == TransactionStatusResponse(status: "committed", height: 1, jobID: jobID.hex))
+        }
+    }
+
+    @Test func rejectedTransactionSaysWhy() async throws {
+        let backend = try FakeBackend()
+        // Signed correctly, refused by the ledger: more than the account holds.
+        let transaction = SignedTransaction.make(
+            signer: TestKeys.account(6), nonce: 1, body: .transfer(to: TestKeys.account(1).publicKey, amount: 1_000_000))
+        try await testApp(backend).test(.router) { client in
+            let submitted = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(transaction.wireBytes))
+            #expect(submitted.status == .accepted)
+            try backend.commitSubmitted()
+            let response = try await client.execute(uri: "/transactions/\(transaction.id.hex)", method: .get)
+            let status = try response.decode(TransactionStatusResponse.self)
+            #expect(status.status == "rejected")
+            #expect(status.height == 1)
+            #expect(status.reason?.contains("insufficientFunds") == true)
+        }
+    }
+
+    @Test func malformedBadSignatureOverloadedOversized() async throws {
+        let backend = try FakeBackend()
+        let good = try backend.transaction(TestKeys.account(7), .transfer(to: TestKeys.account(1).publicKey, amount: 10))
+        // Another nonce: the signature no longer covers the signed bytes.
+        let forged = SignedTransaction(sender: good.sender, nonce: good.nonce + 1, body: good.body, signature: good.signature)
+        let undecodableBody = SignedTransaction(sender: good.sender, nonce: good.nonce, body: [0xff], signature: good.signature)
+        try await testApp(backend).test(.router) { client in
+            let malformed = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer([1, 2, 3]))
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.errorText?.contains("not a signed transaction") == true)
+
+            let trailing = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(good.wireBytes + [0]))
+            #expect(trailing.status == .badRequest)
+
+            let badBody = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(undecodableBody.wireBytes))
+            #expect(badBody.status == .badRequest)
+            #expect(badBody.errorText?.contains("body does not decode") == true)
+
+            let badSignature = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(forged.wireBytes))
+            #expect(badSignature.status == .badRequest)
+            #expect(badSignature.errorText == SubmitError.badSignature.description)
+
+            backend.refuse(with: .overloaded)
+            let overloaded = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(good.wireBytes))
+            #expect(overloaded.status == .serviceUnavailable)
+            #expect(overloaded.errorText == SubmitError.overloaded.description)
+
+            let big = [UInt8](repeating: 0, count: APILimits.transactionBytesMax + 1)
+            let oversized = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(big))
+            #expect(oversized.status == .contentTooLarge)
+
+            #expect(backend.submitted.isEmpty)
+        }
+    }
+
+    @Test func unknownAndBadTransactionID() async throws {
+        let backend = try FakeBackend()
+        try await testApp(backend).test(.router) { client in
+            let unknown = try await client.execute(uri: "/transactions/\(Digest.sha256("x").hex)", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.errorText?.contains("has not seen") == true)
+            let bad = try await client.execute(uri: "/transactions/1234", method: .get)
+            #expect(bad.status == .badRequest)
+        }
+    }
+}
+
+@Suite struct AccountValidatorRouteTests {
+    @Test func accounts() async throws {
+        let backend = try FakeBackend()
+        try await testApp(backend).test(.router) { client in
+            let validator = try await client.execute(uri: "/accounts/\(TestKeys.account(0).publicKey.hex)", method: .get)
+            let decoded = try validator.decode(AccountResponse.self)
+            #expect(decoded.balance == 100_000)
+            #expect(decoded.nonce == 0)
+            #expect(decoded.validator?.bond == 10_000)
+            #expect(decoded.validator?.nodeKey == TestKeys.node(0).publicKey.hex)
+
+            let submitter = try await client.execute(uri: "/accounts/\(TestKeys.account(7).publicKey.hex)", method: .get)
+            #expect(try submitter.decode(AccountResponse.self).validator == nil)
+
+            let unknownKey = PrivateKey.deterministic(seed: "api-test/nobody").publicKey
+            let unknown = try await client.execute(uri: "/accounts/\(unknownKey.hex)", method: .get)
+            #expect(unknown.status == .ok)
+            #expect(try unknown.decode(AccountResponse.self) == AccountResponse(key: unknownKey.hex, balance: 0, nonce: 0, validator: nil))
+
+            let bad = try await client.execute(uri: "/accounts/nothex", method: .get)
+            #expect(bad.status == .badRequest)
+            #expect(bad.errorText?.contains("public key") == true)
+        }
+    }
+
+    @Test func validators() async throws {
+        let backend = try FakeBackend()
+        try await testApp(backend).test(.router) { client in
+            let response = try await client.execute(uri: "/validators", method: .get)
+            let decoded = try response.decode(ValidatorsResponse.self)
+            #expect(decoded.epoch == 0)
+            #expect(decoded.quorum == 3)
+            #expect(decoded.validators.count == 4)
+            #expect(Set(decoded.validators.map(\.nodeKey)) == Set((0..<4).map { TestKeys.node($0).publicKey.hex }))
+            #expect(decoded.validators.allSatisfy { $0.bond == 10_000 && !$0.jailed && $0.endpoint.hasPrefix("127.0.0.1:") })
+        }
+    }
+}
