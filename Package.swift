@@ -118,7 +118,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PoEClusterTests",
-            dependencies: ["PoENode", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PoENode", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor", "PoETransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto", "PoEWire"], swiftSettings: strict),
     ]

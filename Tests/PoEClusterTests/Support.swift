@@ -8,13 +8,13 @@ import Testing
 
 /// Polls `condition` until it holds or `seconds` pass: the nodes run on real threads
 /// and real sockets.
-func eventually(seconds: Double = 30, _ condition: () throws -> Bool) async throws -> Bool {
+func eventually(seconds: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
-        if (try? condition()) == true { return true }
+        if (try? await condition()) == true { return true }
         try await Task.sleep(for: .milliseconds(50))
     }
-    return try condition()
+    return try await condition()
 }
 
 /// The example jobs shipped in cluster/jobs.
@@ -24,4 +24,37 @@ func exampleJob(_ name: String) throws -> [UInt8] {
         root.deleteLastPathComponent()
     }
     return [UInt8](try Data(contentsOf: root.appendingPathComponent("cluster/jobs/\(name)")))
+}
+
+/// The `poe` executable built beside this test bundle.
+func poeBinary() throws -> URL {
+    var directory = Bundle.main.bundleURL
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("poe")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return try #require(nil as URL?, "build the poe executable first (swift build --build-tests builds it)")
+}
+
+/// A fresh folder for a testnet, removed by the caller.
+func scratchFolder(_ name: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("poe-\(name)-\(UUID().uuidString)")
+}
+
+/// Ports for one test's cluster, drawn so that consecutive tests do not collide.
+func portBase() -> Int { 40_000 + Int.random(in: 0..<200) * 100 }
+
+/// The example jobs a test can afford in a debug build (WasmKit is ~20x slower there).
+func quickJobs() throws -> [HarnessJob] {
+    let all = try HarnessJob.examples(folder: packageRoot().appendingPathComponent("cluster/jobs"))
+    return all.filter { $0.name == "wordcount" || $0.name == "logreg" }
+}
+
+func packageRoot() -> URL {
+    var root = URL(fileURLWithPath: #filePath)
+    while root.path != "/" && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
+        root.deleteLastPathComponent()
+    }
+    return root
 }
