@@ -62,7 +62,8 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
     public var short: String { String(hex.prefix(8)) }
 
     public static func == (lhs: PublicKey, rhs: PublicKey) -> Bool { lhs.bytes == rhs.bytes }
-    public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+    /// The bytes as one block: `combine(bytes)` would feed them one at a time.
+    public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     public static func < (lhs: PublicKey, rhs: PublicKey) -> Bool {
         lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
     }

@@ -78,7 +78,7 @@ public final class Node: NodeBackend, Sendable {
         try await network.start()
         let loopFinished = NIOLockedValueBox(false)
         let loop = Thread {
-            while let input = inbox.next() { core.handle(input) }
+            while case let group = inbox.nextGroup(max: 512), !group.isEmpty { core.handle(group) }
             loopFinished.withLockedValue { $0 = true }
         }
         loop.name = "poe.node.loop"

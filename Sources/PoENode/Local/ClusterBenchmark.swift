@@ -41,6 +41,8 @@ public struct Percentiles: Sendable {
 /// path, as a client's would through its API, with the HTTP layer left out.
 public struct ClusterBenchmark {
     public var transactions = 2_000
+    /// Transactions outstanding at once in the burst.
+    public var window = 512
     public var sequentialTransactions = 100
     public var jobs = 10
     public var jobCode: [UInt8]
@@ -85,32 +87,36 @@ public struct ClusterBenchmark {
         return cluster.node(0).status.primary
     }
 
+    /// Keeps `window` transactions outstanding (below the replicas' pending-request
+    /// bound, as a client with flow control would) until all are committed.
     private func burst(_ cluster: LocalCluster, via entry: Int) async throws -> (seconds: Double, latencies: [Double]) {
         let recipient = PrivateKey.deterministic(seed: "bench-recipient").publicKey
         let signed = (0..<transactions).map { _ in cluster.sign(.transfer(to: recipient, amount: 1)) }
         let node = cluster.node(entry)
-        var submitted: [ContinuousClock.Instant] = []
-        submitted.reserveCapacity(signed.count)
-        let start = ContinuousClock.now
-        for transaction in signed {
-            submitted.append(.now)
-            try node.submit(transaction)
-        }
+        var submitted = [ContinuousClock.Instant?](repeating: nil, count: signed.count)
         var committed = [ContinuousClock.Instant?](repeating: nil, count: signed.count)
-        var open = Array(signed.indices)
+        var open: [Int] = []
+        var next = 0
+        let start = ContinuousClock.now
         let deadline = start + .seconds(300)
-        while !open.isEmpty {
+        while next < signed.count || !open.isEmpty {
             guard ContinuousClock.now < deadline else { throw BenchmarkError.timedOut("\(open.count) transactions never committed") }
+            while next < signed.count && open.count < window {
+                submitted[next] = .now
+                try node.submit(signed[next])
+                open.append(next)
+                next += 1
+            }
             let now = ContinuousClock.now
             open.removeAll { index in
                 guard case .committed? = node.transactionStatus(signed[index].id) else { return false }
                 committed[index] = now
                 return true
             }
-            if !open.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+            try await Task.sleep(for: .milliseconds(1))
         }
         let end = committed.compactMap { $0 }.max() ?? start
-        let latencies = zip(submitted, committed).map { milliseconds($1! - $0) }
+        let latencies = zip(submitted, committed).map { milliseconds($1! - $0!) }
         return (seconds(end - start), latencies)
     }
 

@@ -49,6 +49,10 @@ final class NodeCore: @unchecked Sendable {
     let logger: Logger
 
     var ticks: UInt64 = 0
+    /// Records the replica asked to persist, not yet written.
+    var unsaved: [PersistedRecord] = []
+    /// Messages waiting for the records before them to be durable (nil: to everyone).
+    var outbox: [(bytes: [UInt8], peer: PublicKey?)] = []
     var lastNonceUsed: UInt64 = 0
     var malformedPeerMessages = 0
     var stateTransfers = 0
@@ -134,13 +138,19 @@ final class NodeCore: @unchecked Sendable {
 
     // MARK: inputs
 
-    func handle(_ input: NodeInput) {
-        switch input {
-        case .peer(let from, let bytes): handlePeer(from: from, bytes: bytes)
-        case .client(let request): submit(request, relay: true)
-        case .tick: handleTick()
-        case .jobFinished(let jobID, let result): jobFinished(jobID: jobID, result: result)
+    /// Handles a group of inputs as one: the votes of all of them are persisted with one
+    /// fsync, and only then are their messages sent (persist before send, amortized).
+    func handle(_ inputs: [NodeInput]) {
+        for input in inputs {
+            switch input {
+            case .peer(let from, let bytes): handlePeer(from: from, bytes: bytes)
+            case .client(let request): submit(request, relay: true)
+            case .tick: handleTick()
+            case .jobFinished(let jobID, let result): jobFinished(jobID: jobID, result: result)
+            }
         }
+        flushPersisted()
+        flushOutbox()
         publish()
     }
 
@@ -200,8 +210,7 @@ final class NodeCore: @unchecked Sendable {
 
     // MARK: the replica
 
-    /// Steps the replica and performs its actions in order. A `.persist` is written
-    /// (fsynced) before any later send of the same step: persist before send.
+    /// Steps the replica and performs its actions (see `perform`).
     func step(_ event: Event) {
         var events = [event]
         while !events.isEmpty {
@@ -211,38 +220,46 @@ final class NodeCore: @unchecked Sendable {
         }
     }
 
+    /// Performs the replica's actions in order. Records wait in `unsaved` and messages in
+    /// `outbox` until the group ends; a delivery first makes every earlier record durable,
+    /// since executing a batch relies on this replica's prepare and commit for it.
     private func perform(_ actions: [Action]) -> [Event] {
-        var unsaved: [PersistedRecord] = []
         var followUps: [Event] = []
-        func flush() {
-            guard !unsaved.isEmpty else { return }
-            do { try consensusLog.append(unsaved) } catch {
-                // Without its log the node cannot keep its promise never to double-sign.
-                fatalError("consensus log write failed: \(error)")
-            }
-            unsaved.removeAll()
-        }
         for action in actions {
             switch action {
             case .persist(let record):
                 unsaved.append(record)
             case .send(let message, let to):
-                flush()
-                network.send(PeerMessage.consensus(message).wireBytes, to: config.replicas[Int(to)])
+                outbox.append((PeerMessage.consensus(message).wireBytes, config.replicas[Int(to)]))
             case .broadcast(let message):
-                flush()
-                network.broadcast(PeerMessage.consensus(message).wireBytes)
+                outbox.append((PeerMessage.consensus(message).wireBytes, nil))
             case .deliver(let sequence, let requests):
-                flush()
+                flushPersisted()
                 if let followUp = deliver(sequence: sequence, requests: requests) { followUps.append(followUp) }
             case .fetchState(let sequence, _):
-                flush()
                 logger.info("behind the stable checkpoint; fetching state", metadata: ["sequence": "\(sequence)"])
-                network.broadcast(PeerMessage.stateRequest(sequence: sequence).wireBytes)
+                outbox.append((PeerMessage.stateRequest(sequence: sequence).wireBytes, nil))
             }
         }
-        flush()
         return followUps
+    }
+
+    func flushPersisted() {
+        guard !unsaved.isEmpty else { return }
+        do { try consensusLog.append(unsaved) } catch {
+            // Without its log the node cannot keep its promise never to double-sign.
+            fatalError("consensus log write failed: \(error)")
+        }
+        unsaved.removeAll(keepingCapacity: true)
+    }
+
+    /// Sends what the group's steps produced; only after `flushPersisted`.
+    private func flushOutbox() {
+        precondition(unsaved.isEmpty, "a message would leave before the vote it depends on is durable")
+        for (bytes, peer) in outbox {
+            if let peer { network.send(bytes, to: peer) } else { network.broadcast(bytes) }
+        }
+        outbox.removeAll(keepingCapacity: true)
     }
 
     // MARK: publishing

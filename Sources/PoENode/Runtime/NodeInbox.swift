@@ -58,6 +58,28 @@ final class NodeInbox: Sendable {
         }
     }
 
+    /// The next input (waiting for one) and whatever else is queued, up to `max`: the
+    /// loop handles them as one group, with one fsync for all their votes.
+    func nextGroup(max: Int) -> [NodeInput] {
+        precondition(max > 0)
+        guard let first = next() else { return [] }
+        var group = [first]
+        while group.count < max, available.wait(timeout: .now()) == .success {
+            let item = state.withLockedValue { state -> NodeInput? in
+                guard state.count > 0 else { return nil }
+                defer { state.head += 1 }
+                return state.items[state.head]
+            }
+            guard let item else {
+                // The signal was for the close: give it back for `next()` to see.
+                available.signal()
+                break
+            }
+            group.append(item)
+        }
+        return group
+    }
+
     func close() {
         state.withLockedValue { $0.closed = true }
         available.signal()
