@@ -23,6 +23,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Trivial jobs sent one at a time, for submission-to-finalization latency.")
     var jobs = 10
 
+    @Option(help: "Ticks (5 ms) the primary holds a partial batch.")
+    var batchDelayTicks: UInt64 = 2
+
     @Option(help: "The folder with the example jobs.")
     var jobsFolder = "cluster/jobs"
 
@@ -39,6 +42,7 @@ struct BenchCommand: AsyncParsableCommand {
         benchmark.transactions = transactions
         benchmark.sequentialTransactions = sequential
         benchmark.jobs = jobs
+        benchmark.batchDelayTicks = batchDelayTicks
         print("nodes | tx/s  | burst p50/p99 ms | at-rest p50/p99 ms | job p50/p99 ms | verify µs | floor tx/s | tx/s ÷ floor")
         print("------|-------|------------------|--------------------|----------------|-----------|------------|-------------")
         for size in sizes {

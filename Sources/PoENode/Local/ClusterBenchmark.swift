@@ -45,6 +45,9 @@ public struct ClusterBenchmark {
     public var window = 512
     public var sequentialTransactions = 100
     public var jobs = 10
+    /// How long the primary holds a partial batch, in 5 ms ticks: larger batches mean
+    /// fewer votes per transaction, at some latency.
+    public var batchDelayTicks: UInt64 = 2
     public var jobCode: [UInt8]
     public var jobInput: [UInt8]
 
@@ -55,14 +58,17 @@ public struct ClusterBenchmark {
 
     public func run(nodes: Int) async throws -> ClusterBenchmarkResult {
         let verify = ClusterBenchmark.measureVerifyMicroseconds()
+        let batchDelayTicks = self.batchDelayTicks
         let cluster = try await LocalCluster(
             nodes: nodes, chainID: "bench",
             configure: { testnet in
                 testnet.consensus.tickMilliseconds = 5
                 testnet.consensus.batchSizeMax = 256
+                testnet.consensus.batchDelayTicks = batchDelayTicks
                 testnet.consensus.checkpointInterval = 16
                 testnet.consensus.windowSize = 64
                 testnet.consensus.viewChangeTimeoutTicks = 400
+                testnet.consensus.retransmitTicks = 200
             })
         do {
             let entry = try await waitForPeers(cluster)

@@ -91,11 +91,10 @@ final class NodeCore: @unchecked Sendable {
             throw NodeHomeError.invalidConfig("node key \(settings.nodeKey.publicKey.short) is not a genesis validator")
         }
         replicaID = ReplicaID(id)
+        // Votes are retransmitted byte for byte (signing is deterministic), and requests
+        // arrive by several paths: each signature is verified once.
         validator = MessageValidator(config: config) { key, signature, bytes, domain in
-            switch domain {
-            case .transaction: return signatures.verify(signature, by: key, for: bytes, domain: domain)
-            case .clientRequest, .consensus, .attestation, .peerHandshake: return key.verify(signature, for: bytes, domain: domain)
-            }
+            signatures.verify(signature, by: key, for: bytes, domain: domain)
         }
         ledger = try Ledger.open(path: ledgerPath, genesis: genesis, signatures: signatures)
         let records = try consensusLog.load()
