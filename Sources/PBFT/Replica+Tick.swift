@@ -30,7 +30,11 @@ extension Replica {
     mutating func retransmit() {
         switch status {
         case .changingView:
-            if let change = myViewChange, change.payload.newView == view { actions.append(.broadcast(.viewChange(change))) }
+            if let change = myViewChange, change.payload.newView == view {
+                actions.append(.broadcast(.viewChange(change)))
+            } else {
+                sendViewChange()
+            }
         case .normal:
             for sequence in slots.keys.sorted() {
                 guard let slot = slots[sequence] else { continue }

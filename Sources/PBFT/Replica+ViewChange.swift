@@ -13,12 +13,19 @@ extension Replica {
         viewChangeTimerTick = nil
         for sequence in slots.keys { slots[sequence]?.resetForNewView() }
         forgetOlderViews()
-        let certificates = slots.values.compactMap(\.certificate)
-            .filter { inWindow($0.sequence) && $0.view < newView }
-            .sorted { $0.sequence < $1.sequence }
-        let payload = ViewChange(newView: newView, stableSequence: stable.sequence, stableDigest: stable.digest,
-                                 checkpointProof: stable.proof, prepared: certificates)
         actions.append(.persist(.view(newView, changing: true)))
+        sendViewChange()
+    }
+
+    /// Signs, persists and multicasts VIEW-CHANGE for the current view. Also used when a
+    /// replica restarted after persisting the view but before persisting its view change.
+    mutating func sendViewChange() {
+        precondition(status == .changingView, "a view change is only sent while changing view")
+        let certificates = slots.values.compactMap(\.certificate)
+            .filter { inWindow($0.sequence) && $0.view < view }
+            .sorted { $0.sequence < $1.sequence }
+        let payload = ViewChange(newView: view, stableSequence: stable.sequence, stableDigest: stable.digest,
+                                 checkpointProof: stable.proof, prepared: certificates)
         if let signed = signAndSend(payload, wrap: Message.viewChange) {
             myViewChange = signed
             viewChangeVotes[id] = signed

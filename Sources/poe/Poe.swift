@@ -8,6 +8,6 @@ struct Poe: AsyncParsableCommand {
         subcommands: [
             KeygenCommand.self, TestnetCommand.self, NodeCommand.self, ClusterCommand.self,
             SubmitCommand.self, JobCommand.self, ResultCommand.self, VerifyCommand.self, StatusCommand.self,
-            RunCommand.self, BenchCommand.self,
+            RunCommand.self, SimCommand.self, BenchCommand.self,
         ])
 }

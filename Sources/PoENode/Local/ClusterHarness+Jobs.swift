@@ -121,7 +121,7 @@ extension ClusterHarness {
                 SignedTransaction.make(signer: client, nonce: nonce, body: .transfer(to: client.publicKey, amount: 1)))
         }
         var statuses: [NodeStatus] = []
-        try await waitUntil("for every node to reach one height", seconds: 60) {
+        try await waitUntil("for every node to reach one height", seconds: 120) {
             statuses = []
             for client in clients { if let status = try? await client.status() { statuses.append(status) } }
             return statuses.count == clients.count && Set(statuses.map(\.height)).count == 1
