@@ -19,7 +19,13 @@ extension Replica {
     /// Requests stay pending (on the primary too) until executed, so that a proposal that
     /// never commits still times out and replaces the primary.
     mutating func tryPropose() {
-        guard status == .normal, isPrimary, !pending.isEmpty else { return }
+        guard status == .normal, isPrimary, !pending.isEmpty, nextSequence < highWatermark else { return }
+        // A batch is due only when enough requests wait or the oldest has waited long
+        // enough. `pending` is in arrival order, so its head bounds every candidate's
+        // wait: checking it first spares the set building below on most arrivals.
+        guard pending.count >= config.batchSizeMax || nowTicks - pending[0].arrivalTick >= config.batchDelayTicks else {
+            return
+        }
         let inLog = requestKeysInLog()
         var candidates = pending.filter { !inLog.contains($0.request.key) }[...]
         while let oldest = candidates.first, nextSequence < highWatermark {
