@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
     var jobs = 10
 
     @Option(help: "Ticks (5 ms) the primary holds a partial batch.")
-    var batchDelayTicks: UInt64 = 2
+    var batchDelayTicks: UInt64 = 4
 
     @Option(help: "The folder with the example jobs.")
     var jobsFolder = "cluster/jobs"

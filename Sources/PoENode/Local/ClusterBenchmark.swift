@@ -47,7 +47,7 @@ public struct ClusterBenchmark {
     public var jobs = 10
     /// How long the primary holds a partial batch, in 5 ms ticks: larger batches mean
     /// fewer votes per transaction, at some latency.
-    public var batchDelayTicks: UInt64 = 2
+    public var batchDelayTicks: UInt64 = 4
     public var jobCode: [UInt8]
     public var jobInput: [UInt8]
 
