@@ -93,3 +93,54 @@ import Testing
         await cluster.shutdown()
     }
 }
+
+@Suite(.serialized) struct ClusterMisbehaviourTests {
+    func runJob(_ cluster: LocalCluster) async throws -> Digest {
+        let code = try cluster.node(0).blobs.put(exampleJob("wordcount.wasm"))
+        let input = try cluster.node(0).blobs.put(exampleJob("wordcount-input.txt"))
+        let spec = JobSpec(
+            code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000,
+            memoryLimitPages: 256, deadlineHeights: 20)
+        let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000))
+        let jobID = cluster.jobID(of: transaction, spec: spec)
+        #expect(try await eventually(seconds: 60) { try cluster.node(0).ledger.job(jobID)?.agreedDigest != nil })
+        // Deadlines are heights: traffic carries a job with an absent validator to its
+        // deadline, where it settles.
+        let ledger = cluster.node(0).ledger
+        #expect(
+            try await eventually(seconds: 60) {
+                if try ledger.job(jobID)?.status == .settled { return true }
+                try cluster.submit(.transfer(to: cluster.client.publicKey, amount: 1))
+                return false
+            })
+        return jobID
+    }
+
+    /// A node that signs two different attestations for one job is caught by the others,
+    /// who submit the evidence: it loses the larger slash and is jailed.
+    @Test func equivocatingAttesterIsProvenAndSlashedHarder() async throws {
+        let cluster = try await LocalCluster(nodes: 4, faults: [3: .equivocate])
+        _ = try await runJob(cluster)
+        let faulty = cluster.cluster.members[3].nodeKey
+        let ledger = cluster.node(0).ledger
+        #expect(
+            try await eventually(seconds: 30) { try ledger.validator(nodeKey: faulty)?.jailed == true },
+            "evidence of the two attestations was committed")
+        let bond = try #require(try ledger.validator(nodeKey: faulty)).bond
+        #expect(bond <= 50_000, "the equivocation slash (50%) applied, bond now \(bond)")
+        await cluster.shutdown()
+    }
+
+    /// A node that never attests is neither paid nor slashed; the job still finalizes.
+    @Test func silentAttesterIsNeitherPaidNorSlashed() async throws {
+        let cluster = try await LocalCluster(nodes: 4, faults: [2: .silentAttester])
+        let jobID = try await runJob(cluster)
+        let ledger = cluster.node(0).ledger
+        #expect(try ledger.job(jobID)?.agreedDigest != nil)
+        let silent = try #require(try ledger.validator(nodeKey: cluster.cluster.members[2].nodeKey))
+        #expect(silent.bond == 100_000)
+        let account = try #require(try ledger.account(silent.account))
+        #expect(account.balance == 1_000_000, "no fee share for the absent")
+        await cluster.shutdown()
+    }
+}

@@ -21,6 +21,10 @@ public final class ClusterHarness {
         public init() {}
     }
 
+    /// Heights a job's validators have to attest: short, so that a job with a silent
+    /// validator settles soon after the others attest.
+    static let deadlineHeights: UInt64 = 30
+
     let options: Options
     let processes: ProcessCluster
     let clients: [NodeClient]

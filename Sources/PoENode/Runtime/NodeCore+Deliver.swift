@@ -23,11 +23,9 @@ extension NodeCore {
         published.withLockedValue { $0.transactions.record(receipt) }
         metrics.recordBatch(receipt: receipt, requests: requests, arrivals: &arrivals)
         for (transaction, result) in zip(transactions, receipt.results) {
-            switch result.rejection?.kind {
-            case .none: afterCommit(transaction, jobID: result.jobID)
-            case .duplicateAttestation?: checkEquivocation(transaction)
-            default: break
-            }
+            // A refused attestation (a second one by its validator, or one that came
+            // after settlement) may still prove equivocation.
+            if result.rejection == nil { afterCommit(transaction, jobID: result.jobID) } else { checkEquivocation(transaction) }
         }
         for jobID in receipt.settledJobs {
             attestations.forget(jobID)
