@@ -33,17 +33,7 @@ struct TestnetCommand: ParsableCommand {
         _ = try parsedFaults()
     }
 
-    func parsedFaults() throws -> [Int: FaultMode] {
-        var result: [Int: FaultMode] = [:]
-        for fault in faults {
-            let parts = fault.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let index = Int(parts[0]), (0..<nodes).contains(index),
-                let mode = FaultMode(rawValue: parts[1])
-            else { throw ValidationError("--fault \(fault): expected INDEX:MODE with INDEX below --nodes") }
-            result[index] = mode
-        }
-        return result
-    }
+    func parsedFaults() throws -> [Int: FaultMode] { try parseFaults(faults, nodes: nodes) }
 
     func run() throws {
         var testnet = Testnet(nodeCount: nodes, chainID: chainID)
