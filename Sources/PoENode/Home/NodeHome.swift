@@ -10,7 +10,7 @@ public enum NodeHomeError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missing(let path): return "\(path) does not exist (run `poe testnet` or `poe init` first)"
+        case .missing(let path): return "\(path) does not exist (make the home with `poe testnet`)"
         case .invalidConfig(let why): return "config.json: \(why)"
         case .key(let why): return why
         case .genesis(let why): return why
