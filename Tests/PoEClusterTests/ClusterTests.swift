@@ -26,13 +26,7 @@ import Testing
 
     @Test func jobIsFinalizedAndTheWrongNodeIsSlashed() async throws {
         let cluster = try await LocalCluster(nodes: 4, faults: [3: .wrongResult], chainID: "test-cluster")
-        let code = try cluster.node(0).blobs.put(exampleJob("wordcount.wasm"))
-        let input = try cluster.node(0).blobs.put(exampleJob("wordcount-input.txt"))
-        let spec = JobSpec(
-            code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000,
-            memoryLimitPages: 256, deadlineHeights: 100)
-        let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000))
-        let jobID = JobID.compute(chainID: "test-cluster", submitter: cluster.client.publicKey, nonce: transaction.nonce, spec: spec)
+        let jobID = try submitWordCount(cluster)
         let node0 = cluster.running[0]
         #expect(try await eventually(seconds: 60) { try node0.ledger.job(jobID)?.status == .settled })
         let job = try #require(try node0.ledger.job(jobID))
@@ -96,13 +90,7 @@ import Testing
 
 @Suite(.serialized) struct ClusterMisbehaviourTests {
     func runJob(_ cluster: LocalCluster) async throws -> Digest {
-        let code = try cluster.node(0).blobs.put(exampleJob("wordcount.wasm"))
-        let input = try cluster.node(0).blobs.put(exampleJob("wordcount-input.txt"))
-        let spec = JobSpec(
-            code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000,
-            memoryLimitPages: 256, deadlineHeights: 20)
-        let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000))
-        let jobID = cluster.jobID(of: transaction, spec: spec)
+        let jobID = try submitWordCount(cluster, deadlineHeights: 20)
         #expect(try await eventually(seconds: 60) { try cluster.node(0).ledger.job(jobID)?.agreedDigest != nil })
         // Deadlines are heights: traffic carries a job with an absent validator to its
         // deadline, where it settles.

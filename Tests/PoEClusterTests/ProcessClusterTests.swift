@@ -57,15 +57,7 @@ import Testing
 
     /// Killing the primary's process leads to a view change, and jobs keep finalizing.
     @Test func killingThePrimaryLeadsToAViewChangeAndJobsKeepFinalizing() async throws {
-        let base = portBase()
-        var testnet = Testnet(nodeCount: 4, chainID: "e2e-primary")
-        testnet.peerPortBase = base
-        testnet.apiPortBase = base + 50
-        testnet.consensus.tickMilliseconds = 20
-        let processes = try ProcessCluster(folder: scratchFolder("e2e-primary"), testnet: testnet, executable: try poeBinary())
-        try processes.startAll()
-        let clients = try processes.cluster.members.map { try NodeClient(baseURL: "http://\($0.api)", timeoutSeconds: 5) }
-        #expect(try await eventually(seconds: 60) { await allLinked(clients) })
+        let (processes, clients) = try await startLinked(chainID: "e2e-primary")
         let primary = try await clients[1].status().primary
         processes.kill(primary)
         let survivor = clients[(primary + 1) % 4]
@@ -88,16 +80,9 @@ import Testing
     /// Garbage and an unknown key on the peer port, bad requests on the API: each gets a
     /// clear refusal, the node stays up, and the ledger does not change.
     @Test func badInputOnBothPortsIsRefusedAndChangesNothing() async throws {
-        let base = portBase()
-        var testnet = Testnet(nodeCount: 4, chainID: "e2e-bad-input")
-        testnet.peerPortBase = base
-        testnet.apiPortBase = base + 50
-        let processes = try ProcessCluster(folder: scratchFolder("e2e-bad"), testnet: testnet, executable: try poeBinary())
-        try processes.startAll()
-        let clients = try processes.cluster.members.map { try NodeClient(baseURL: "http://\($0.api)", timeoutSeconds: 5) }
-        #expect(try await eventually(seconds: 60) { await allLinked(clients) })
+        let (processes, clients) = try await startLinked(chainID: "e2e-bad-input")
         let before = try await clients[0].status()
-        let peerPort = base
+        let peerPort = try parseHostPort(processes.cluster.members[0].peer, field: "peer").port
 
         // Peer port: a frame longer than the maximum, then random bytes.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -133,6 +118,20 @@ import Testing
         await processes.stopAll()
         try? FileManager.default.removeItem(at: processes.folder)
     }
+}
+
+/// Four `poe node` processes of a new testnet, started and linked to each other.
+func startLinked(chainID: String) async throws -> (ProcessCluster, [NodeClient]) {
+    let base = portBase()
+    var testnet = Testnet(nodeCount: 4, chainID: chainID)
+    testnet.peerPortBase = base
+    testnet.apiPortBase = base + 50
+    testnet.consensus.tickMilliseconds = 20
+    let processes = try ProcessCluster(folder: scratchFolder(chainID), testnet: testnet, executable: try poeBinary())
+    try processes.startAll()
+    let clients = try processes.cluster.members.map { try NodeClient(baseURL: "http://\($0.api)", timeoutSeconds: 5) }
+    try #require(try await eventually(seconds: 60) { await allLinked(clients) }, "the nodes never linked")
+    return (processes, clients)
 }
 
 func allLinked(_ clients: [NodeClient]) async -> Bool {

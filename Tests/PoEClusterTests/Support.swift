@@ -58,3 +58,15 @@ func packageRoot() -> URL {
     }
     return root
 }
+
+/// Puts the word-count job in node 0's blob store only (the others must fetch it from
+/// their peers) and submits it with a 9,000 fee; returns the job ID.
+func submitWordCount(_ cluster: LocalCluster, deadlineHeights: UInt64 = 100) throws -> Digest {
+    let code = try cluster.node(0).blobs.put(exampleJob("wordcount.wasm"))
+    let input = try cluster.node(0).blobs.put(exampleJob("wordcount-input.txt"))
+    let spec = JobSpec(
+        code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000,
+        memoryLimitPages: 256, deadlineHeights: deadlineHeights)
+    let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000))
+    return cluster.jobID(of: transaction, spec: spec)
+}
