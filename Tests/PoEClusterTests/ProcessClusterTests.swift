@@ -14,7 +14,7 @@ import Testing
 @Suite(.serialized) struct ProcessClusterTests {
     func harness(_ options: ClusterHarness.Options, _ name: String) throws -> ClusterHarness {
         var options = options
-        let base = portBase()
+        let base = try portBase()
         options.peerPortBase = base
         options.apiPortBase = base + 50
         options.timeoutSeconds = 240
@@ -122,7 +122,7 @@ import Testing
 
 /// Four `poe node` processes of a new testnet, started and linked to each other.
 func startLinked(chainID: String) async throws -> (ProcessCluster, [NodeClient]) {
-    let base = portBase()
+    let base = try portBase()
     var testnet = Testnet(nodeCount: 4, chainID: chainID)
     testnet.peerPortBase = base
     testnet.apiPortBase = base + 50

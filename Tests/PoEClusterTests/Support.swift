@@ -42,8 +42,8 @@ func scratchFolder(_ name: String) -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("poe-\(name)-\(UUID().uuidString)")
 }
 
-/// Ports for one test's cluster, drawn so that consecutive tests do not collide.
-func portBase() -> Int { 40_000 + Int.random(in: 0..<200) * 100 }
+/// Ports for one test's cluster: peers from the base, APIs from base + 50.
+func portBase() throws -> Int { try LoopbackPorts.reserve(100) }
 
 /// The example jobs a test can afford in a debug build (WasmKit is ~20x slower there).
 func quickJobs() throws -> [HarnessJob] {

@@ -15,17 +15,17 @@ public final class LocalCluster {
     public private(set) var clientNonce: UInt64 = 0
     let logLevel: Logger.Level
 
-    /// Writes a testnet in a new temporary folder and starts every node. Ports are drawn
-    /// from a range per call so that clusters in one process do not collide.
+    /// Writes a testnet in a new temporary folder and starts every node, on a block of
+    /// loopback ports of its own (`LoopbackPorts`).
     public init(
         nodes count: Int, faults: [Int: FaultMode] = [:], chainID: String = "local-cluster",
         configure: (inout Testnet) -> Void = { _ in }, logLevel: Logger.Level = .warning
     ) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("poe-cluster-\(UUID().uuidString)")
         var testnet = Testnet(nodeCount: count, chainID: chainID)
-        let base = 30_000 + Int.random(in: 0..<250) * 100
+        let base = try LoopbackPorts.reserve(2 * count)
         testnet.peerPortBase = base
-        testnet.apiPortBase = base + 64
+        testnet.apiPortBase = base + count
         testnet.faults = faults
         testnet.consensus.tickMilliseconds = 20
         testnet.consensus.checkpointInterval = 4
