@@ -1,4 +1,4 @@
-public import PoECrypto
+import PoECrypto
 public import PoEWire
 
 /// The client table travels with a state transfer. Entries go in key order, each key

@@ -1,5 +1,6 @@
 public import PoEWire
 import CSecp256k1
+import Glibc
 
 /// The process-wide secp256k1 context. Signing and verification only read it, so
 /// one context serves every thread once created.
@@ -44,10 +45,7 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
         guard bytes.count == PublicKey.byteCount else {
             throw .invalidLength(what: "public key", expected: PublicKey.byteCount, actual: bytes.count)
         }
-        var parsed = secp256k1_xonly_pubkey()
-        guard secp256k1_xonly_pubkey_parse(Secp256k1.context, &parsed, bytes) == 1 else {
-            throw .invalidPublicKey
-        }
+        guard let parsed = ParsedKeys.parse(bytes) else { throw .invalidPublicKey }
         self.bytes = bytes
         self.parsed = parsed
     }
@@ -83,6 +81,69 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
                 Secp256k1.context, signature.bytes, message.baseAddress!.assumingMemoryBound(to: UInt8.self),
                 32, &key) == 1
         }
+    }
+}
+
+/// Keys already parsed by this thread. Parsing an x-only key costs a square root (about
+/// 4 µs, a seventh of a verification), and the same few keys (validators, busy accounts)
+/// are decoded many times per transaction: from the API, from the batch, from the
+/// ledger. Only valid keys are remembered and parsing is a pure function, so a hit gives
+/// exactly what parsing again would. One cache per thread, because a shared one behind
+/// a lock was measured to cost more in contention than the parses it saved. Bounded:
+/// when full it is emptied and refills with the keys in use.
+private enum ParsedKeys {
+    struct Key: Hashable {
+        var words: (UInt64, UInt64, UInt64, UInt64)
+
+        init(_ bytes: [UInt8]) {
+            words = bytes.withUnsafeBytes {
+                ($0.loadUnaligned(fromByteOffset: 0, as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                 $0.loadUnaligned(fromByteOffset: 16, as: UInt64.self), $0.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            }
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.words == rhs.words }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+            hasher.combine(words.2)
+            hasher.combine(words.3)
+        }
+    }
+
+    final class Cache {
+        var parsed: [Key: secp256k1_xonly_pubkey] = [:]
+    }
+
+    static let capacity = 1_024
+
+    /// The calling thread's cache, released when the thread ends.
+    private static let slot: pthread_key_t = {
+        var key = pthread_key_t()
+        let created = pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<Cache>.fromOpaque(pointer).release() }
+        }
+        precondition(created == 0, "pthread_key_create failed")
+        return key
+    }()
+
+    private static func threadCache() -> Cache {
+        if let pointer = pthread_getspecific(slot) { return Unmanaged<Cache>.fromOpaque(pointer).takeUnretainedValue() }
+        let cache = Cache()
+        pthread_setspecific(slot, Unmanaged.passRetained(cache).toOpaque())
+        return cache
+    }
+
+    /// The parsed point of 32 bytes, or nil when they are not the x coordinate of a point.
+    static func parse(_ bytes: [UInt8]) -> secp256k1_xonly_pubkey? {
+        let key = Key(bytes)
+        let cache = threadCache()
+        if let hit = cache.parsed[key] { return hit }
+        var parsed = secp256k1_xonly_pubkey()
+        guard secp256k1_xonly_pubkey_parse(Secp256k1.context, &parsed, bytes) == 1 else { return nil }
+        if cache.parsed.count >= capacity { cache.parsed.removeAll(keepingCapacity: true) }
+        cache.parsed[key] = parsed
+        return parsed
     }
 }
 

@@ -60,12 +60,15 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     public var invalidPeerMessages: Int
     /// States installed from peers (after falling behind a stable checkpoint).
     public var stateTransfers: Int
+    /// Frames to peers dropped because a peer's bounded queue was full; PBFT's
+    /// retransmission recovers them, at a cost in latency.
+    public var peerFramesDropped: Int
 
     public init(
         name: String, nodeKey: String, replicaID: Int, height: UInt64, view: UInt64, primary: Int,
         isPrimary: Bool, viewChanging: Bool, lastExecuted: UInt64, stableCheckpoint: UInt64, stateRoot: String,
         peersConnected: Int, catchingUp: Bool, inboxDropped: Int, malformedPeerMessages: Int,
-        invalidPeerMessages: Int, stateTransfers: Int = 0
+        invalidPeerMessages: Int, stateTransfers: Int = 0, peerFramesDropped: Int = 0
     ) {
         self.name = name
         self.nodeKey = nodeKey
@@ -84,5 +87,6 @@ public struct NodeStatus: Sendable, Equatable, Codable {
         self.malformedPeerMessages = malformedPeerMessages
         self.invalidPeerMessages = invalidPeerMessages
         self.stateTransfers = stateTransfers
+        self.peerFramesDropped = peerFramesDropped
     }
 }

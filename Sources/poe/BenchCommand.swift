@@ -26,6 +26,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Ticks (5 ms) the primary holds a partial batch.")
     var batchDelayTicks: UInt64 = 4
 
+    @Option(help: "Transactions outstanding at once in the burst (at most 512, half the replicas' pending-request bound).")
+    var window = 512
+
     @Option(help: "The folder with the example jobs.")
     var jobsFolder = "cluster/jobs"
 
@@ -43,17 +46,22 @@ struct BenchCommand: AsyncParsableCommand {
         benchmark.sequentialTransactions = sequential
         benchmark.jobs = jobs
         benchmark.batchDelayTicks = batchDelayTicks
-        print("nodes | tx/s  | burst p50/p99 ms | at-rest p50/p99 ms | job p50/p99 ms | verify µs | floor tx/s | tx/s ÷ floor")
-        print("------|-------|------------------|--------------------|----------------|-----------|------------|-------------")
+        // A window near the replicas' bound of 1024 pending requests gets requests
+        // refused, and the benchmark, unlike a client, does not resend them.
+        guard (1...512).contains(window) else { throw ValidationError("--window takes 1 to 512") }
+        benchmark.window = window
+        print("nodes | tx/s  | burst p50/p99 ms | at-rest p50/p99 ms | job p50/p99 ms | verify µs | floor tx/s | tx/s ÷ floor | view | dropped inbox/peer")
+        print("------|-------|------------------|--------------------|----------------|-----------|------------|--------------|------|-------------------")
         for size in sizes {
             let result = try await benchmark.run(nodes: size)
             print(
                 String(
-                    format: "%5d | %5.0f | %7.1f / %7.1f | %8.1f / %8.1f | %6.0f / %6.0f | %9.1f | %10.0f | %11.2f",
+                    format: "%5d | %5.0f | %7.1f / %7.1f | %8.1f / %8.1f | %6.0f / %6.0f | %9.1f | %10.0f | %12.2f | %4ld | %7ld / %7ld",
                     result.nodes, result.transactionsPerSecond, result.burstLatencyMs.p50, result.burstLatencyMs.p99,
                     result.sequentialLatencyMs.p50, result.sequentialLatencyMs.p99, result.jobFinalizationMs.p50,
                     result.jobFinalizationMs.p99, result.verifyMicroseconds, result.cryptoFloorPerSecond,
-                    result.transactionsPerSecond / result.cryptoFloorPerSecond))
+                    result.transactionsPerSecond / result.cryptoFloorPerSecond, result.finalView, result.inboxDropped,
+                    result.peerFramesDropped))
         }
     }
 }

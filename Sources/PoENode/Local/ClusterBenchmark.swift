@@ -11,6 +11,13 @@ public struct ClusterBenchmarkResult: Sendable {
     public var sequentialLatencyMs: Percentiles
     public var jobFinalizationMs: Percentiles
     public var verifyMicroseconds: Double
+    /// The highest view reached during the run: each one is a view change that cost
+    /// a timeout.
+    public var finalView: UInt64
+    /// Inputs dropped by full node inboxes and frames by full peer queues, summed over
+    /// the nodes: losses that retransmission had to repair.
+    public var inboxDropped: Int
+    public var peerFramesDropped: Int
 
     public var transactionsPerSecond: Double { Double(transactions) / burstSeconds }
     /// The most the machine could commit per second if each of the n replicas verified
@@ -75,11 +82,14 @@ public struct ClusterBenchmark {
             let burst = try await burst(cluster, via: entry)
             let sequential = try await sequential(cluster, via: entry)
             let jobLatencies = try await jobsOneAtATime(cluster, via: entry)
+            let statuses = cluster.running.map(\.status)
             await cluster.shutdown()
             return ClusterBenchmarkResult(
                 nodes: nodes, transactions: transactions, burstSeconds: burst.seconds,
                 burstLatencyMs: Percentiles(burst.latencies), sequentialLatencyMs: Percentiles(sequential),
-                jobFinalizationMs: Percentiles(jobLatencies), verifyMicroseconds: verify)
+                jobFinalizationMs: Percentiles(jobLatencies), verifyMicroseconds: verify,
+                finalView: statuses.map(\.view).max() ?? 0, inboxDropped: statuses.map(\.inboxDropped).reduce(0, +),
+                peerFramesDropped: statuses.map(\.peerFramesDropped).reduce(0, +))
         } catch {
             await cluster.shutdown()
             throw error

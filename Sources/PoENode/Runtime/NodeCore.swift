@@ -272,7 +272,8 @@ final class NodeCore: @unchecked Sendable {
             stableCheckpoint: replica.stable.sequence, stateRoot: lastCheckpointRoot.hex,
             peersConnected: network.connectedPeers.count, catchingUp: replica.stateTransfer != nil,
             inboxDropped: inbox.dropped, malformedPeerMessages: malformedPeerMessages,
-            invalidPeerMessages: invalidPeerMessages, stateTransfers: stateTransfers)
+            invalidPeerMessages: invalidPeerMessages, stateTransfers: stateTransfers,
+            peerFramesDropped: network.stats.framesDropped)
         metrics.update(status: status, counters: replica.counters)
         published.withLockedValue { $0.status = status }
     }
