@@ -108,6 +108,15 @@ public struct Replica: Sendable {
     }
 
     public var isPrimary: Bool { config.primary(of: view) == id }
+
+    /// Requests waiting to be executed, at most `config.pendingRequestsMax`.
+    public var pendingRequestCount: Int { pending.count }
+
+    /// Whether `onRequest` would drop a new request for want of room: the shell tells
+    /// its client so, instead of accepting a request that silently vanishes.
+    public func refusesRequest(_ key: RequestKey) -> Bool {
+        pending.count >= config.pendingRequestsMax && !pendingKeys.contains(key)
+    }
     var quorum: Int { config.quorum.quorum }
     var highWatermark: UInt64 { stable.sequence + config.windowSize }
 

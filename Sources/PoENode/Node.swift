@@ -131,7 +131,11 @@ public final class Node: NodeBackend, Sendable {
         let request = ClientRequest(
             client: transaction.sender, timestamp: transaction.nonce, operation: transaction.body,
             signature: transaction.signature)
-        guard inbox.enqueue(.client(request)) else { throw .overloaded }
+        // The published count lags the loop by at most one group; a request that still
+        // finds no room there is marked refused rather than accepted and lost.
+        guard core.published.withLockedValue({ $0.status.pendingRequests }) < core.config.pendingRequestsMax,
+            inbox.enqueue(.client(request))
+        else { throw .overloaded }
     }
 
     public func metricsText() -> String { core.metrics.text() }

@@ -26,7 +26,7 @@ public enum SubmitError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badSignature: return "the transaction's signature does not verify for its sender"
-        case .overloaded: return "the node's inbox is full; retry later"
+        case .overloaded: return "the node has no room for more requests now; retry later"
         }
     }
 }
@@ -36,6 +36,8 @@ public enum TransactionStatus: Sendable, Equatable {
     case pending
     case committed(height: UInt64, jobID: Digest?)
     case rejected(height: UInt64, reason: String)
+    /// Never ordered: the node had no room for it. Nothing changed; submit it again.
+    case refused(reason: String)
 }
 
 /// What the API and metrics read about the node; published after every step.
@@ -63,12 +65,16 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     /// Frames to peers dropped because a peer's bounded queue was full; PBFT's
     /// retransmission recovers them, at a cost in latency.
     public var peerFramesDropped: Int
+    /// Client requests waiting to be ordered and executed; at the bound, new ones are
+    /// refused (HTTP 503).
+    public var pendingRequests: Int
 
     public init(
         name: String, nodeKey: String, replicaID: Int, height: UInt64, view: UInt64, primary: Int,
         isPrimary: Bool, viewChanging: Bool, lastExecuted: UInt64, stableCheckpoint: UInt64, stateRoot: String,
         peersConnected: Int, catchingUp: Bool, inboxDropped: Int, malformedPeerMessages: Int,
-        invalidPeerMessages: Int, stateTransfers: Int = 0, peerFramesDropped: Int = 0
+        invalidPeerMessages: Int, stateTransfers: Int = 0, peerFramesDropped: Int = 0,
+        pendingRequests: Int = 0
     ) {
         self.name = name
         self.nodeKey = nodeKey
@@ -88,5 +94,6 @@ public struct NodeStatus: Sendable, Equatable, Codable {
         self.invalidPeerMessages = invalidPeerMessages
         self.stateTransfers = stateTransfers
         self.peerFramesDropped = peerFramesDropped
+        self.pendingRequests = pendingRequests
     }
 }

@@ -29,7 +29,8 @@ struct StatusCommand: AsyncParsableCommand {
             ("stable checkpoint", "\(status.stableCheckpoint)"), ("state root", status.stateRoot),
             ("peers connected", "\(status.peersConnected)"), ("catching up", "\(status.catchingUp)"),
             ("inbox dropped", "\(status.inboxDropped)"), ("malformed peer msgs", "\(status.malformedPeerMessages)"),
-            ("invalid peer msgs", "\(status.invalidPeerMessages)"),
+            ("invalid peer msgs", "\(status.invalidPeerMessages)"), ("state transfers", "\(status.stateTransfers)"),
+            ("peer frames dropped", "\(status.peerFramesDropped)"), ("pending requests", "\(status.pendingRequests)"),
         ]
         for (name, value) in rows { print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + value) }
     }

@@ -14,6 +14,22 @@ import Testing
         #expect(persistedBeforeSent(actions))
     }
 
+    @Test func aReplicaHoldsAtMostTheBoundOfPendingRequestsAndSaysWhenItWouldRefuse() {
+        var h = Harness(n: 4)
+        let bound = h.config.pendingRequestsMax
+        let requests = (1...UInt64(bound + 1)).map { Harness.request(timestamp: $0) }
+        for request in requests.prefix(bound) {
+            #expect(!h.replicas[1].refusesRequest(request.key))
+            h.step(1, .request(request))
+        }
+        #expect(h.replicas[1].pendingRequestCount == bound)
+        #expect(h.replicas[1].refusesRequest(requests[bound].key), "a new request finds no room")
+        #expect(!h.replicas[1].refusesRequest(requests[0].key), "a pending one is a duplicate, not refused")
+        h.step(1, .request(requests[bound]))
+        #expect(h.replicas[1].pendingRequestCount == bound)
+        #expect(h.replicas[1].counters.pendingFull == 1)
+    }
+
     @Test func backupDoesNotProposeRequests() {
         var h = Harness(n: 4)
         let actions = h.step(1, .request(Harness.request(timestamp: 1)))

@@ -62,6 +62,44 @@ import Testing
         await cluster.shutdown()
     }
 
+    /// A node with no room for more requests says so (HTTP 503, or a `refused` status)
+    /// instead of accepting a transaction that then vanishes; what it accepted commits
+    /// once a quorum is back, and what it refused commits when submitted again.
+    @Test func aFullNodeRefusesRequestsOutrightAndLosesNone() async throws {
+        let cluster = try await LocalCluster(nodes: 4, configure: { $0.consensus.pendingRequestsMax = 8 })
+        let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
+        await cluster.stop(2)
+        await cluster.stop(3)
+        let primary = cluster.node(0)
+        var accepted: [SignedTransaction] = []
+        var refused: [SignedTransaction] = []
+        for amount in 1...20 {
+            let transaction = cluster.sign(.transfer(to: recipient, amount: UInt64(amount)))
+            do {
+                try primary.submit(transaction)
+                try #require(try await eventually { primary.transactionStatus(transaction.id) != nil })
+                if case .refused = primary.transactionStatus(transaction.id) { refused.append(transaction) } else {
+                    accepted.append(transaction)
+                }
+            } catch SubmitError.overloaded {
+                refused.append(transaction)
+            }
+        }
+        #expect(accepted.count == 8, "the primary holds its bound of pending requests, no more")
+        #expect(accepted.map(\.nonce) == Array(1...8), "nothing is refused while there is room")
+        #expect(primary.status.pendingRequests == 8)
+        try await cluster.start(2)
+        try await cluster.start(3)
+        #expect(try await eventually(seconds: 60) { accepted.allSatisfy { if case .committed? = primary.transactionStatus($0.id) { true } else { false } } })
+        for transaction in refused {
+            try primary.submit(transaction)
+            #expect(try await eventually { if case .committed? = primary.transactionStatus(transaction.id) { true } else { false } })
+        }
+        let total = UInt64((1...20).reduce(0, +))
+        #expect(try await eventually(seconds: 60) { try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == total } })
+        await cluster.shutdown()
+    }
+
     @Test func restartedNodeCatchesUpToTheSameRoot() async throws {
         let cluster = try await LocalCluster(nodes: 4)
         let recipient = PrivateKey.deterministic(seed: "recipient").publicKey

@@ -41,6 +41,7 @@ public struct TransactionStatusResponse: Codable, Sendable, Equatable {
         case .pending: self.init(status: "pending")
         case .committed(let height, let jobID): self.init(status: "committed", height: height, jobID: jobID?.hex)
         case .rejected(let height, let reason): self.init(status: "rejected", height: height, reason: reason)
+        case .refused(let reason): self.init(status: "refused", reason: reason)
         }
     }
 }

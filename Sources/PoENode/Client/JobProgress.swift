@@ -6,6 +6,8 @@ public enum JobProgress: Sendable, Equatable {
     /// The node holds the transaction; consensus has not ordered it.
     case pending
     case rejected(height: UInt64, reason: String)
+    /// The node had no room to order it; nothing changed and it can be submitted again.
+    case refused(reason: String)
     /// Committed, attestations still coming in.
     case committed(height: UInt64, attestations: Int, validators: Int, quorum: Int, deadlineHeight: UInt64)
     case finalized(digest: String, agreeing: Int, validators: Int, outputHash: String?)
@@ -24,6 +26,9 @@ public enum JobProgress: Sendable, Equatable {
             return
         case "rejected":
             self = .rejected(height: transaction.height ?? 0, reason: transaction.reason ?? "no reason given")
+            return
+        case "refused":
+            self = .refused(reason: transaction.reason ?? "no reason given")
             return
         default: break
         }
@@ -47,7 +52,7 @@ public enum JobProgress: Sendable, Equatable {
     public var isFinal: Bool {
         switch self {
         case .unseen, .pending, .committed: return false
-        case .rejected, .finalized, .failed: return true
+        case .rejected, .refused, .finalized, .failed: return true
         }
     }
 
@@ -55,7 +60,7 @@ public enum JobProgress: Sendable, Equatable {
     public var isFailure: Bool {
         switch self {
         case .unseen, .pending, .committed, .finalized: return false
-        case .rejected, .failed: return true
+        case .rejected, .refused, .failed: return true
         }
     }
 
@@ -65,6 +70,7 @@ public enum JobProgress: Sendable, Equatable {
         case .unseen: return "waiting      the node has not seen the transaction yet"
         case .pending: return "pending      waiting to be committed"
         case .rejected(let height, let reason): return "rejected     at height \(height): \(reason)"
+        case .refused(let reason): return "refused      not ordered: \(reason)"
         case .committed(let height, let attestations, let validators, let quorum, let deadline):
             return "committed    height \(height), attestations \(attestations)/\(validators) (quorum \(quorum)), deadline height \(deadline)"
         case .finalized(let digest, let agreeing, let validators, let outputHash):

@@ -1,4 +1,5 @@
 public import Foundation
+import PBFT
 
 /// How a node misbehaves on purpose, for simulations of faulty validators.
 public enum FaultMode: String, Codable, Sendable, CaseIterable {
@@ -19,8 +20,46 @@ public struct ConsensusTuning: Codable, Sendable, Equatable {
     public var batchDelayTicks: UInt64 = 1
     public var viewChangeTimeoutTicks: UInt64 = 40
     public var retransmitTicks: UInt64 = 20
+    /// Client requests a replica holds before it refuses new ones.
+    public var pendingRequestsMax: Int = 1024
 
     public init() {}
+
+    /// Every bound the consensus configuration asserts, checked first so that a bad
+    /// config.json is a clear error at start, never a trap.
+    public func validate() throws(NodeHomeError) {
+        func require(_ holds: Bool, _ rule: String) throws(NodeHomeError) {
+            guard holds else { throw .invalidConfig("consensus.\(rule)") }
+        }
+        try require((1...10_000).contains(tickMilliseconds), "tickMilliseconds must be 1...10000")
+        try require(checkpointInterval >= 1, "checkpointInterval must be at least 1")
+        try require(
+            windowSize >= checkpointInterval && windowSize % checkpointInterval == 0
+                && windowSize <= UInt64(Limits.windowSizeMax),
+            "windowSize must be a multiple of checkpointInterval, at most \(Limits.windowSizeMax)")
+        try require((1...Limits.batchRequestsMax).contains(batchSizeMax), "batchSizeMax must be 1...\(Limits.batchRequestsMax)")
+        try require(viewChangeTimeoutTicks >= 1, "viewChangeTimeoutTicks must be at least 1")
+        try require(retransmitTicks >= 1, "retransmitTicks must be at least 1")
+        try require((1...65_536).contains(pendingRequestsMax), "pendingRequestsMax must be 1...65536")
+    }
+
+    /// A field left out of config.json keeps its default, so that a home written by an
+    /// older version, or by hand, still loads.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ConsensusTuning()
+        tickMilliseconds = try container.decodeIfPresent(Int.self, forKey: .tickMilliseconds) ?? defaults.tickMilliseconds
+        checkpointInterval =
+            try container.decodeIfPresent(UInt64.self, forKey: .checkpointInterval) ?? defaults.checkpointInterval
+        windowSize = try container.decodeIfPresent(UInt64.self, forKey: .windowSize) ?? defaults.windowSize
+        batchSizeMax = try container.decodeIfPresent(Int.self, forKey: .batchSizeMax) ?? defaults.batchSizeMax
+        batchDelayTicks = try container.decodeIfPresent(UInt64.self, forKey: .batchDelayTicks) ?? defaults.batchDelayTicks
+        viewChangeTimeoutTicks =
+            try container.decodeIfPresent(UInt64.self, forKey: .viewChangeTimeoutTicks) ?? defaults.viewChangeTimeoutTicks
+        retransmitTicks = try container.decodeIfPresent(UInt64.self, forKey: .retransmitTicks) ?? defaults.retransmitTicks
+        pendingRequestsMax =
+            try container.decodeIfPresent(Int.self, forKey: .pendingRequestsMax) ?? defaults.pendingRequestsMax
+    }
 }
 
 /// A node's own settings: `config.json` in its home. Everything that all nodes must

@@ -56,9 +56,7 @@ public struct NodeHome: Sendable {
         }
         _ = try parseHostPort(config.peerListen, field: "peerListen")
         _ = try parseHostPort(config.apiListen, field: "apiListen")
-        guard config.consensus.tickMilliseconds >= 1, config.consensus.tickMilliseconds <= 10_000 else {
-            throw .invalidConfig("consensus.tickMilliseconds must be 1...10000")
-        }
+        try config.consensus.validate()
         return config
     }
 

@@ -132,7 +132,8 @@ final class NodeCore: @unchecked Sendable {
             chainID: Digest.sha256(genesis.chainID), epoch: 0, replicas: genesis.validators.map(\.nodeKey),
             checkpointInterval: tuning.checkpointInterval, windowSize: tuning.windowSize,
             batchSizeMax: tuning.batchSizeMax, batchDelayTicks: tuning.batchDelayTicks,
-            viewChangeTimeoutTicks: tuning.viewChangeTimeoutTicks, retransmitTicks: tuning.retransmitTicks)
+            viewChangeTimeoutTicks: tuning.viewChangeTimeoutTicks, retransmitTicks: tuning.retransmitTicks,
+            pendingRequestsMax: tuning.pendingRequestsMax)
     }
 
     // MARK: inputs
@@ -193,12 +194,18 @@ final class NodeCore: @unchecked Sendable {
     /// A validated client request: into the local replica, and to every other replica
     /// when it came from a client of this node (so a censoring primary is noticed).
     func submit(_ request: ClientRequest, relay: Bool) {
+        if relay && replica.refusesRequest(request.key) {
+            let id = NodeCore.transactionID(request)
+            let reason = "\(replica.pendingRequestCount) requests already pending; submit it again later"
+            published.withLockedValue { $0.transactions.setIfUnordered(id, .refused(reason: reason)) }
+            return
+        }
         if relay {
             arrivals[request.key] = ContinuousClock.now
             if arrivals.count > settings.transactionIndexMax { arrivals.removeAll() }
             network.broadcast(PeerMessage.request(request).wireBytes)
             let id = NodeCore.transactionID(request)
-            published.withLockedValue { if $0.transactions[id] == nil { $0.transactions.set(id, .pending) } }
+            published.withLockedValue { $0.transactions.setIfUnordered(id, .pending) }
         }
         step(.request(request))
     }
@@ -273,7 +280,7 @@ final class NodeCore: @unchecked Sendable {
             peersConnected: network.connectedPeers.count, catchingUp: replica.stateTransfer != nil,
             inboxDropped: inbox.dropped, malformedPeerMessages: malformedPeerMessages,
             invalidPeerMessages: invalidPeerMessages, stateTransfers: stateTransfers,
-            peerFramesDropped: network.stats.framesDropped)
+            peerFramesDropped: network.stats.framesDropped, pendingRequests: replica.pendingRequestCount)
         metrics.update(status: status, counters: replica.counters)
         published.withLockedValue { $0.status = status }
     }

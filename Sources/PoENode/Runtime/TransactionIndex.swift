@@ -29,6 +29,15 @@ struct TransactionIndex {
         assert(statuses.count <= capacity)
     }
 
+    /// Sets a status of a transaction not yet ordered (unknown, or refused before and now
+    /// submitted again); an ordered one keeps its committed or rejected status.
+    mutating func setIfUnordered(_ id: Digest, _ status: TransactionStatus) {
+        switch statuses[id] {
+        case nil, .refused?: set(id, status)
+        case .pending?, .committed?, .rejected?: break
+        }
+    }
+
     mutating func record(_ receipt: BatchReceipt) {
         for result in receipt.results {
             if let rejection = result.rejection {
