@@ -62,10 +62,12 @@ public final class Node: NodeBackend, Sendable {
             peers[validator.nodeKey] = PeerAddress(host: address.host, port: address.port)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var networkConfig = PeerNetworkConfig(
+            nodeKey: nodeKey, chainID: genesis.chainID, peers: peers,
+            listen: PeerAddress(host: peerListen.host, port: peerListen.port))
+        if let frames = config.peerBacklogFramesMax { networkConfig.backlogFramesMax = frames }
         let network = PeerNetwork(
-            config: PeerNetworkConfig(
-                nodeKey: nodeKey, chainID: genesis.chainID, peers: peers,
-                listen: PeerAddress(host: peerListen.host, port: peerListen.port)),
+            config: networkConfig,
             group: group
         ) { peer, bytes in inbox.enqueue(.peer(peer, bytes)) }
         let core = try NodeCore(

@@ -101,7 +101,9 @@ import Testing
     }
 
     @Test func restartedNodeCatchesUpToTheSameRoot() async throws {
-        let cluster = try await LocalCluster(nodes: 4)
+        // A backlog far below the frames of 40 batches, so node 3 cannot replay them
+        // from its peers' queues when it returns and must fetch a checkpoint's state.
+        let cluster = try await LocalCluster(nodes: 4, configure: { $0.peerBacklogFramesMax = 8 })
         let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
         await cluster.stop(3)
         // Far more batches than the window, so node 3 must fetch a checkpoint's state.

@@ -71,13 +71,20 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// Where the HTTP API listens, "host:port".
     public var apiListen: String
     public var consensus: ConsensusTuning
+    /// Frames kept for a peer whose link is down (1024 when absent). A peer back within
+    /// that many frames replays them; one back later fetches a checkpoint's state.
+    public var peerBacklogFramesMax: Int?
     public var fault: FaultMode?
 
-    public init(name: String, peerListen: String, apiListen: String, consensus: ConsensusTuning = ConsensusTuning(), fault: FaultMode? = nil) {
+    public init(
+        name: String, peerListen: String, apiListen: String, consensus: ConsensusTuning = ConsensusTuning(),
+        peerBacklogFramesMax: Int? = nil, fault: FaultMode? = nil
+    ) {
         self.name = name
         self.peerListen = peerListen
         self.apiListen = apiListen
         self.consensus = consensus
+        self.peerBacklogFramesMax = peerBacklogFramesMax
         self.fault = fault
     }
 }

@@ -57,6 +57,9 @@ public struct NodeHome: Sendable {
         _ = try parseHostPort(config.peerListen, field: "peerListen")
         _ = try parseHostPort(config.apiListen, field: "apiListen")
         try config.consensus.validate()
+        if let frames = config.peerBacklogFramesMax, !(1...65_536).contains(frames) {
+            throw .invalidConfig("peerBacklogFramesMax must be 1...65536")
+        }
         return config
     }
 

@@ -40,6 +40,8 @@ public struct Testnet {
         jobDeadlineHeightsMax: 1_000, epochLengthHeights: 10_000, unbondingDelayHeights: 100)
     public var consensus = ConsensusTuning()
     public var faults: [Int: FaultMode] = [:]
+    /// Written into every node's config.json when set.
+    public var peerBacklogFramesMax: Int?
 
     public init(nodeCount: Int, chainID: String) {
         precondition(nodeCount >= 1 && nodeCount <= 64, "a testnet has 1 to 64 nodes")
@@ -73,7 +75,8 @@ public struct Testnet {
             let api = "\(host):\(apiPortBase + index)"
             try home.write(
                 config: NodeConfig(
-                    name: "node\(index)", peerListen: peer, apiListen: api, consensus: consensus, fault: faults[index]))
+                    name: "node\(index)", peerListen: peer, apiListen: api, consensus: consensus,
+                    peerBacklogFramesMax: peerBacklogFramesMax, fault: faults[index]))
             validators.append(GenesisValidator(account: accountKey.publicKey, nodeKey: nodeKey.publicKey, bond: bond, endpoint: peer))
             accounts.append(GenesisAccount(key: accountKey.publicKey, balance: validatorBalance))
             members.append(ClusterMember(name: "node\(index)", home: home.root.path, nodeKey: nodeKey.publicKey, api: api, peer: peer))

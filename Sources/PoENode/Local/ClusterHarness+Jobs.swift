@@ -124,15 +124,20 @@ extension ClusterHarness {
         return reports
     }
 
-    /// Pushes a few small transfers so that every node (a restarted one too) reaches
-    /// the same height, then compares the honest nodes' ledger roots at that height.
+    /// Pushes small transfers, one batch each, so that the chain crosses a checkpoint:
+    /// a node that lost messages while it was down (a restarted one) fetches the state
+    /// there and reaches the others' height. Then compares the honest nodes' ledger
+    /// roots at that height.
     func settleAndCompareRoots() async throws -> (agree: Bool, statuses: [NodeStatus]) {
         let entry = anyClient()
         var nonce = try await entry.account(client.publicKey).nonce
         for _ in 0..<ConsensusTuning().checkpointInterval {
             nonce += 1
-            _ = try await entry.submit(
+            let id = try await entry.submit(
                 SignedTransaction.make(signer: client, nonce: nonce, body: .transfer(to: client.publicKey, amount: 1)))
+            try await waitUntil("for a transfer to commit", seconds: 60) {
+                (try? await entry.transactionStatus(id))?.status == "committed"
+            }
         }
         var statuses: [NodeStatus] = []
         try await waitUntil("for every node to reach one height", seconds: 120) {
