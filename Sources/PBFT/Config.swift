@@ -58,6 +58,9 @@ public struct Config: Sendable {
     public let viewChangeTimeoutTicks: UInt64
     /// Period of retransmission of this replica's own votes (lossy links).
     public let retransmitTicks: UInt64
+    /// While the application wants progress (`Event.progressWanted`) and no request
+    /// waits, the primary proposes an empty batch after this many idle ticks; nil never.
+    public let emptyBatchTicks: UInt64?
     public let pendingRequestsMax: Int
     public let clientTableMax: Int
     /// A deliberately WRONG rule, for the simulator's broken-variant test only: the new
@@ -70,7 +73,7 @@ public struct Config: Sendable {
         chainID: Digest, epoch: UInt64 = 0, replicas: [PublicKey],
         checkpointInterval: UInt64 = 8, windowSize: UInt64 = 16, batchSizeMax: Int = 8,
         batchDelayTicks: UInt64 = 1, viewChangeTimeoutTicks: UInt64 = 40, retransmitTicks: UInt64 = 10,
-        pendingRequestsMax: Int = 1024, clientTableMax: Int = 4096
+        pendingRequestsMax: Int = 1024, clientTableMax: Int = 4096, emptyBatchTicks: UInt64? = nil
     ) {
         precondition(!replicas.isEmpty && replicas.count <= Limits.replicasMax, "replica count out of bounds")
         precondition(Set(replicas).count == replicas.count, "replica keys must be distinct")
@@ -80,6 +83,7 @@ public struct Config: Sendable {
         precondition(windowSize <= UInt64(Limits.windowSizeMax), "window over \(Limits.windowSizeMax)")
         precondition(batchSizeMax >= 1 && batchSizeMax <= Limits.batchRequestsMax, "batch size out of bounds")
         precondition(viewChangeTimeoutTicks >= 1 && retransmitTicks >= 1, "timeouts must be positive")
+        precondition(emptyBatchTicks.map { $0 >= 1 } ?? true, "the empty-batch interval must be positive")
         precondition(pendingRequestsMax >= 1 && clientTableMax >= 1, "tables must hold something")
         self.chainID = chainID
         self.epoch = epoch
@@ -90,6 +94,7 @@ public struct Config: Sendable {
         self.batchDelayTicks = batchDelayTicks
         self.viewChangeTimeoutTicks = viewChangeTimeoutTicks
         self.retransmitTicks = retransmitTicks
+        self.emptyBatchTicks = emptyBatchTicks
         self.pendingRequestsMax = pendingRequestsMax
         self.clientTableMax = clientTableMax
         self.quorum = Quorum(replicaCount: replicas.count)

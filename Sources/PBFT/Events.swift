@@ -12,6 +12,10 @@ public enum Event: Sendable {
     case checkpointDigest(sequence: UInt64, appDigest: Digest)
     /// The shell fetched the state at a stable checkpoint the replica asked for.
     case stateTransferred(StateSnapshot)
+    /// Whether the application has work that only later sequence numbers complete (a
+    /// job waiting for its deadline height): while it does, an idle primary proposes
+    /// empty batches every `Config.emptyBatchTicks`, so that time moves the chain.
+    case progressWanted(Bool)
 }
 
 /// State at a checkpoint, as copied by state transfer.

@@ -37,9 +37,27 @@ extension Replica {
             let payload = PrePrepare(view: view, sequence: sequence, batch: Batch(requests: chosen))
             guard let signed = signAndSend(payload, wrap: Message.prePrepare) else { return }
             nextSequence = sequence
+            lastProposalTick = nowTicks
             slots[sequence, default: Slot()].prePrepare = signed
             checkPrepared(sequence)
         }
+    }
+
+    /// An idle primary whose application wants progress proposes an empty batch, one at
+    /// a time (nothing else in flight), every `emptyBatchTicks`. Backups treat it as any
+    /// batch; executing it advances the sequence with no request.
+    mutating func tryProposeEmpty() {
+        guard let interval = config.emptyBatchTicks, progressWanted, status == .normal, isPrimary,
+            pending.isEmpty, nextSequence == lastExecuted, nextSequence < highWatermark,
+            nowTicks - lastProposalTick >= interval
+        else { return }
+        let sequence = nextSequence + 1
+        let payload = PrePrepare(view: view, sequence: sequence, batch: Batch(requests: []))
+        guard let signed = signAndSend(payload, wrap: Message.prePrepare) else { return }
+        nextSequence = sequence
+        lastProposalTick = nowTicks
+        slots[sequence, default: Slot()].prePrepare = signed
+        checkPrepared(sequence)
     }
 
     /// Requests already proposed in this view and not yet executed: not proposed twice.

@@ -77,6 +77,9 @@ public struct Replica: Sendable {
     public internal(set) var stateTransfer: (sequence: UInt64, digest: Digest)?
 
     var nowTicks: UInt64 = 0
+    /// Set by `Event.progressWanted`; with `lastProposalTick`, drives empty batches.
+    var progressWanted = false
+    var lastProposalTick: UInt64 = 0
     var slots: [UInt64: Slot] = [:]
     var nextSequence: UInt64 = 0
     var clientTable: ClientTable
@@ -133,8 +136,10 @@ public struct Replica: Sendable {
         case .tick: onTick()
         case .checkpointDigest(let sequence, let appDigest): onCheckpointDigest(sequence: sequence, appDigest: appDigest)
         case .stateTransferred(let snapshot): onStateTransferred(snapshot)
+        case .progressWanted(let wanted): progressWanted = wanted
         }
         tryPropose()
+        tryProposeEmpty()
         checkInvariants()
         let output = actions
         actions = []

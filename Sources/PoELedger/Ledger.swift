@@ -173,6 +173,7 @@ public final class Ledger: Sendable {
     /// Jobs still accepting attestations (pending or finalized), in ID order: what a
     /// validator node scans for work.
     public func unsettledJobs() throws -> [JobState] { try read { try $0.unsettledJobs() } }
+    public func hasUnsettledJobs() throws -> Bool { try read { try $0.hasUnsettledJobs() } }
     public func anchor(jobID: Digest) throws -> AnchorEntry? { try read { try $0.anchor(jobID) } }
     public func code(name: String) throws -> CodeEntry? { try read { try $0.code(name) } }
     public func receipt(height: UInt64) throws -> BatchReceipt? { try read { try $0.receipt(height: height) } }

@@ -166,6 +166,13 @@ struct Store {
     }
 
     /// Jobs not yet settled (pending or finalized), in ID order.
+    /// Whether some job is still waiting for attestations or its deadline (index jobDue).
+    func hasUnsettledJobs() throws -> Bool {
+        try Bool.fetchOne(
+            try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM job WHERE status IN (?, ?))"),
+            arguments: [Int64(JobStatus.pending.rawValue), Int64(JobStatus.finalized.rawValue)]) ?? false
+    }
+
     func unsettledJobs() throws -> [JobState] {
         try Data.fetchAll(
             try db.cachedStatement(sql: "SELECT body FROM job WHERE status IN (?, ?) ORDER BY id"),

@@ -38,6 +38,9 @@ public struct SimResult: Sendable {
     public let highestView: UInt64
     public let crashes: Int
     public let stateTransfers: Int
+    /// Sequences whose agreed batch held no request: idle primaries' empty batches and
+    /// the null batches of view changes.
+    public let emptyBatches: Int
     public let summary: String
 
     public var passed: Bool { violations.isEmpty }

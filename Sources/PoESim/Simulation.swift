@@ -88,7 +88,7 @@ final class Simulation {
             chainID: Digest.sha256("poe-sim"), replicas: keys.map(\.publicKey),
             checkpointInterval: 4, windowSize: 8, batchSizeMax: Int(rng.inRange(1...4)),
             batchDelayTicks: rng.inRange(0...2), viewChangeTimeoutTicks: 30, retransmitTicks: 20,
-            pendingRequestsMax: 64, clientTableMax: 64)
+            pendingRequestsMax: 64, clientTableMax: 64, emptyBatchTicks: rng.inRange(2...10))
         config.unsafeIgnorePreparedCertificatesInNewView = options.unsafeIgnorePreparedCertificates
         self.config = config
         drawFaults()
@@ -270,11 +270,19 @@ final class Simulation {
                     let more = nodes[index].replica!.step(.checkpointDigest(sequence: sequence, appDigest: nodes[index].app.chain))
                     work.append(contentsOf: more)
                 }
+                if nodes[index].replica != nil {
+                    work.append(contentsOf: nodes[index].replica!.step(.progressWanted(Simulation.progressWanted(after: sequence))))
+                }
             case .fetchState(let sequence, let digest): startStateTransfer(index, sequence: sequence, digest: digest)
             }
         }
         afterStep(index)
     }
+
+    /// Whether the simulated application wants empty batches after executing `sequence`:
+    /// a function of replicated state, as the ledger's unsettled jobs are, with stretches
+    /// of each answer so that empty batches start and stop under every fault.
+    static func progressWanted(after sequence: UInt64) -> Bool { (sequence / 6) % 3 != 2 }
 
     private func crash(_ index: Int) {
         guard nodes[index].replica != nil else { return }
@@ -495,14 +503,18 @@ final class Simulation {
             log("node \(index): view \(replica.view) \(replica.status) executed \(replica.lastExecuted) stable \(replica.stable.sequence) transfer \(replica.stateTransfer?.sequence ?? 0) \(replica.counters) \(replica.footprint)")
         }
         let behaviours = nodes.enumerated().compactMap { index, node in node.behaviour.map { "\(index):\($0.rawValue)" } }
+        var empty = WireWriter()
+        empty.writeArray([ClientRequest](), bound: Limits.batchRequestsMax)
+        let emptyDigest = Digest.sha256(empty.bytes)
+        let emptyBatches = deliveredDigests.values.filter { $0 == emptyDigest }.count
         let summary = "seed=\(options.seed) n=\(nodes.count) byzantine=[\(behaviours.joined(separator: ","))] "
             + "loss=\(lossPerMillion / 10_000)% dup=\(duplicatePerMillion / 10_000)% tail=\(tailPerMillion / 10_000)% "
             + "batch=\(config.batchSizeMax) requests=\(completed)/\(requestsTotal) view=\(highestView) "
-            + "crashes=\(crashCount) transfers=\(stateTransferCount) messages=\(messagesDelivered) t=\(now)ms"
+            + "crashes=\(crashCount) transfers=\(stateTransferCount) empty=\(emptyBatches) messages=\(messagesDelivered) t=\(now)ms"
         return SimResult(
             seed: options.seed, replicaCount: nodes.count, byzantineCount: byzantineCount, violations: violations,
             requestsCompleted: completed, requestsTotal: requestsTotal, simulatedMs: now,
             messagesDelivered: messagesDelivered, highestView: highestView, crashes: crashCount,
-            stateTransfers: stateTransferCount, summary: summary)
+            stateTransfers: stateTransferCount, emptyBatches: emptyBatches, summary: summary)
     }
 }

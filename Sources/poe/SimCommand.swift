@@ -38,7 +38,7 @@ struct SimCommand: ParsableCommand {
         var elapsedBySize: [Int: Duration] = [:]
         var countBySize: [Int: Int] = [:]
         var failures = 0
-        var coverage = (viewChanged: 0, byzantine: 0, crashes: 0, transfers: 0, messages: 0, requests: 0)
+        var coverage = (viewChanged: 0, byzantine: 0, crashes: 0, transfers: 0, messages: 0, requests: 0, empty: 0)
         let start = clock.now
         for offset in 0..<seeds {
             var options = SimOptions(seed: seed &+ UInt64(offset), replicaCount: sizes[offset % sizes.count])
@@ -60,6 +60,7 @@ struct SimCommand: ParsableCommand {
             coverage.transfers += result.stateTransfers
             coverage.messages += result.messagesDelivered
             coverage.requests += result.requestsCompleted
+            coverage.empty += result.emptyBatches
             if verbose || !result.passed { print(result.summary) }
             if (offset + 1) % 5_000 == 0 {
                 print("progress: \(offset + 1) seeds, \(failures) with violations, \(seconds(clock.now - start)) s")
@@ -75,7 +76,8 @@ struct SimCommand: ParsableCommand {
         let total = clock.now - start
         print("seeds: \(seeds), passed: \(seeds - failures), with violations: \(failures), wall time: \(seconds(total)) s")
         print("coverage: \(coverage.viewChanged) seeds changed view, \(coverage.byzantine) had Byzantine replicas, "
-              + "\(coverage.crashes) crashes, \(coverage.transfers) state transfers, \(coverage.requests) requests completed, "
+              + "\(coverage.crashes) crashes, \(coverage.transfers) state transfers, \(coverage.empty) empty batches, "
+              + "\(coverage.requests) requests completed, "
               + "\(coverage.messages) messages delivered")
         for size in countBySize.keys.sorted() {
             let perMinute = Double(countBySize[size]!) * 60 / max(seconds(elapsedBySize[size]!), 1e-9)

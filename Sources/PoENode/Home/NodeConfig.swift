@@ -22,6 +22,10 @@ public struct ConsensusTuning: Codable, Sendable, Equatable {
     public var retransmitTicks: UInt64 = 20
     /// Client requests a replica holds before it refuses new ones.
     public var pendingRequestsMax: Int = 1024
+    /// While a job waits for attestations or its deadline and no request arrives, the
+    /// primary proposes an empty batch every this many ticks, so that deadlines (counted
+    /// in heights) pass on an idle chain too; 0 never.
+    public var emptyBatchTicks: UInt64 = 20
 
     public init() {}
 
@@ -59,6 +63,7 @@ public struct ConsensusTuning: Codable, Sendable, Equatable {
         retransmitTicks = try container.decodeIfPresent(UInt64.self, forKey: .retransmitTicks) ?? defaults.retransmitTicks
         pendingRequestsMax =
             try container.decodeIfPresent(Int.self, forKey: .pendingRequestsMax) ?? defaults.pendingRequestsMax
+        emptyBatchTicks = try container.decodeIfPresent(UInt64.self, forKey: .emptyBatchTicks) ?? defaults.emptyBatchTicks
     }
 }
 

@@ -41,6 +41,9 @@ public final class ClusterHarness {
         testnet.apiPortBase = options.apiPortBase
         testnet.faults = options.faults
         testnet.consensus.tickMilliseconds = 20
+        // An idle chain gains a height a second, as with the default 50 ms tick: a job's
+        // deadline in heights is then at least that many seconds of running time.
+        testnet.consensus.emptyBatchTicks = 50
         testnet.parameters.jobDeadlineHeightsMax = 10_000
         processes = try ProcessCluster(folder: folder, testnet: testnet, executable: executable)
         clients = try processes.cluster.members.map { try NodeClient(baseURL: "http://\($0.api)", timeoutSeconds: 10) }

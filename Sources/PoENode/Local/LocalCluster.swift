@@ -28,6 +28,8 @@ public final class LocalCluster {
         testnet.apiPortBase = base + count
         testnet.faults = faults
         testnet.consensus.tickMilliseconds = 20
+        // Half a second per idle height: a job's deadline of 20 heights is 10 s of running.
+        testnet.consensus.emptyBatchTicks = 25
         testnet.consensus.checkpointInterval = 4
         testnet.consensus.windowSize = 16
         testnet.parameters.jobDeadlineHeightsMax = 200

@@ -20,6 +20,7 @@ extension NodeCore {
             // broken; going on would fork this node from the others.
             fatalError("applying committed batch \(sequence) failed: \(error)")
         }
+        ledgerMoved = true
         published.withLockedValue { $0.transactions.record(receipt) }
         metrics.recordBatch(receipt: receipt, requests: requests, arrivals: &arrivals)
         for (transaction, result) in zip(transactions, receipt.results) {

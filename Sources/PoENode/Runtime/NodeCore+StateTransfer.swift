@@ -39,6 +39,7 @@ extension NodeCore {
         }
         archives[sequence] = archive.ledger
         stateTransfers += 1
+        ledgerMoved = true
         lastCheckpointRoot = root
         logger.info("state transferred", metadata: ["sequence": "\(sequence)"])
         step(.stateTransferred(StateSnapshot(sequence: sequence, appDigest: root, clientTable: archive.clientTable)))

@@ -56,6 +56,9 @@ final class NodeCore: @unchecked Sendable {
     var lastNonceUsed: UInt64 = 0
     var malformedPeerMessages = 0
     var stateTransfers = 0
+    /// Set when a batch or a fetched state changed the ledger, so that the group's end
+    /// tells the replica whether jobs still wait (true at start: a restart may hold some).
+    var ledgerMoved = true
     var invalidPeerMessages = 0
     var attestations = AttestationTracker()
     var blobWaits = BlobWaits()
@@ -133,7 +136,8 @@ final class NodeCore: @unchecked Sendable {
             checkpointInterval: tuning.checkpointInterval, windowSize: tuning.windowSize,
             batchSizeMax: tuning.batchSizeMax, batchDelayTicks: tuning.batchDelayTicks,
             viewChangeTimeoutTicks: tuning.viewChangeTimeoutTicks, retransmitTicks: tuning.retransmitTicks,
-            pendingRequestsMax: tuning.pendingRequestsMax)
+            pendingRequestsMax: tuning.pendingRequestsMax,
+            emptyBatchTicks: tuning.emptyBatchTicks == 0 ? nil : tuning.emptyBatchTicks)
     }
 
     // MARK: inputs
@@ -149,9 +153,22 @@ final class NodeCore: @unchecked Sendable {
             case .jobFinished(let jobID, let result): jobFinished(jobID: jobID, result: result)
             }
         }
+        updateProgressWanted()
         flushPersisted()
         flushOutbox()
         publish()
+    }
+
+    /// Tells the replica whether a job waits on later heights, after the ledger moved.
+    func updateProgressWanted() {
+        guard ledgerMoved else { return }
+        ledgerMoved = false
+        let wanted: Bool
+        do { wanted = try ledger.hasUnsettledJobs() } catch {
+            logger.error("reading unsettled jobs failed", metadata: ["error": "\(error)"])
+            return
+        }
+        step(.progressWanted(wanted))
     }
 
     private func handleTick() {
