@@ -97,5 +97,7 @@ extension Replica {
         stableClientTable = snapshot.clientTable
         snapshots = [:]
         executeReady()
+        // What still waits is timed from now: until this moment it waited on the transfer.
+        for index in pending.indices { pending[index].arrivalTick = nowTicks }
     }
 }

@@ -37,6 +37,7 @@ extension Replica {
         if status == .changingView, let newView = lastNewView, newView.payload.view == view {
             installNewView(newView, plan: NewViewPlan(viewChanges: newView.payload.viewChanges.map(\.payload), config: config))
         }
+        requestTimersStartTick = config.viewChangeTimeoutTicks
         actions = []
     }
 

@@ -7,7 +7,15 @@ extension Replica {
         case .normal:
             // A request waiting longer than the timeout means a faulty primary (stalled or
             // censoring): each request is timed from its arrival, not reset by others' progress.
-            if let oldest = pending.map(\.arrivalTick).min(), nowTicks - oldest >= timeout {
+            // Not while fetching a stable checkpoint's state: the wait is then this
+            // replica's own, and a view change started alone would leave it outside the
+            // view the others keep (they do not follow one replica), voting in nothing.
+            // (A wider "f+1 say I am behind" rule was tried and lost liveness in the
+            // simulator: a lagging replica that cannot catch up in the current view must
+            // still be able to vote it out.)
+            if stateTransfer == nil, nowTicks >= requestTimersStartTick, let oldest = pending.map(\.arrivalTick).min(),
+                nowTicks - max(oldest, requestTimersStartTick) >= timeout
+            {
                 startViewChange(to: view + 1)
             }
         case .changingView:

@@ -79,6 +79,10 @@ public struct Replica: Sendable {
     var nowTicks: UInt64 = 0
     /// Set by `Event.progressWanted`; with `lastProposalTick`, drives empty batches.
     var progressWanted = false
+    /// Request timers count from this tick at the earliest. A restarted replica first
+    /// listens for one timeout: until the others' retransmitted checkpoints reach it, it
+    /// cannot tell a stalled primary from its own lag.
+    var requestTimersStartTick: UInt64 = 0
     var lastProposalTick: UInt64 = 0
     var slots: [UInt64: Slot] = [:]
     var nextSequence: UInt64 = 0

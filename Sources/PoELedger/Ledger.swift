@@ -65,7 +65,9 @@ public final class Ledger: Sendable {
     /// behind), after checking it against `expectedRoot`, in one transaction: a crash
     /// leaves the old state or the new one, and readers never see a mix. Receipts of
     /// heights the node skipped are not fetched; they are not part of the state.
-    /// A snapshot not above the current height changes nothing.
+    /// A snapshot not above the current height changes nothing. Anchors are write-once,
+    /// even here: the ones this ledger holds must be in the snapshot unchanged (they
+    /// are, on the same chain), and only the snapshot's new ones are added.
     public func install(_ snapshot: LedgerSnapshot, expectedRoot: Digest) throws {
         guard snapshot.genesisDigest == genesis.digest else { throw LedgerError.snapshotGenesisMismatch }
         let actual = snapshot.stateRoot
@@ -73,8 +75,13 @@ public final class Ledger: Sendable {
         try database.write { db in
             let store = Store(db: db)
             guard let meta = try store.meta(), snapshot.meta.height > meta.height else { return }
-            for table in Schema.stateTables { try db.execute(sql: "DELETE FROM \(table)") }
-            try store.write(snapshot)
+            let incoming = Dictionary(snapshot.anchors.map { ($0.jobID, $0) }, uniquingKeysWith: { first, _ in first })
+            let kept = try store.allAnchors()
+            for anchor in kept where incoming[anchor.jobID] != anchor {
+                throw LedgerError.snapshotContradictsAnchor(jobID: anchor.jobID)
+            }
+            for table in Schema.stateTables where table != "anchor" { try db.execute(sql: "DELETE FROM \(table)") }
+            try store.write(snapshot, anchorsHeld: Set(kept.map(\.jobID)))
             let written = try store.snapshot().stateRoot
             guard written == expectedRoot else { throw LedgerError.snapshotRootMismatch(expected: expectedRoot, actual: written) }
         }

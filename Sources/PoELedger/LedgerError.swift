@@ -12,6 +12,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case oversizedTransaction(index: Int, bytes: Int)
     case snapshotGenesisMismatch
     case snapshotRootMismatch(expected: Digest, actual: Digest)
+    case snapshotContradictsAnchor(jobID: Digest)
     case databaseNotEmpty
     case corrupt(String)
 
@@ -30,6 +31,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .snapshotGenesisMismatch: return "snapshot belongs to another genesis"
         case .snapshotRootMismatch(let expected, let actual):
             return "snapshot root \(actual.short) is not the expected \(expected.short)"
+        case .snapshotContradictsAnchor(let jobID):
+            return "snapshot changes or drops the anchor of job \(jobID.short), which is write-once"
         case .databaseNotEmpty: return "cannot restore a snapshot into a database that already holds a ledger"
         case .corrupt(let why): return "ledger database is corrupt: \(why)"
         }

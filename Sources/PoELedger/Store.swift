@@ -278,7 +278,9 @@ struct Store {
             attestations: try allAttestations(), anchors: try allAnchors(), evidence: try allEvidence())
     }
 
-    func write(_ snapshot: LedgerSnapshot) throws {
+    /// Writes every row of `snapshot` into empty state tables, but for the anchors
+    /// already held (write-once: the caller checked they are equal).
+    func write(_ snapshot: LedgerSnapshot, anchorsHeld: Set<Digest> = []) throws {
         try insertMeta(snapshot.meta, genesis: snapshot.genesisDigest)
         for row in snapshot.accounts { try saveAccount(row) }
         for row in snapshot.validators { try saveValidator(row) }
@@ -286,7 +288,7 @@ struct Store {
         for row in snapshot.codes { try insertCode(row) }
         for row in snapshot.jobs { try saveJob(row) }
         for row in snapshot.attestations { try insertAttestation(row) }
-        for row in snapshot.anchors { try insertAnchor(row) }
+        for row in snapshot.anchors where !anchorsHeld.contains(row.jobID) { try insertAnchor(row) }
         for row in snapshot.evidence { try insertEvidence(row) }
     }
 }

@@ -81,6 +81,28 @@ import Testing
         #expect(h.replicas[3].stateTransfer == nil)
     }
 
+    @Test func aReplicaFetchingStateDoesNotBlameThePrimaryForItsOwnWait() {
+        var h = Harness(n: 4, checkpointInterval: 4, windowSize: 8, timeoutTicks: 10)
+        h.down = [3]
+        Self.runRequests(&h, count: 4)
+        h.down = []
+        let digest = h.replicas[0].stable.digest
+        for id in 0..<3 {
+            let vote = h.sign(Checkpoint(sequence: 4, stateDigest: digest), as: ReplicaID(id))
+            h.step(3, .message(.checkpoint(vote)))
+        }
+        // A request reaches replica 3 only, while it waits for the state.
+        h.step(3, .request(Harness.request(client: 3, timestamp: 99)))
+        for _ in 0..<30 { h.step(3, .tick) }
+        #expect(h.replicas[3].view == 0, "no view change while the replica itself is behind")
+        let state = StateSnapshot(sequence: 4, appDigest: h.appDigest(0), clientTable: h.replicas[0].stableClientTable!)
+        h.step(3, .stateTransferred(state))
+        for _ in 0..<9 { h.step(3, .tick) }
+        #expect(h.replicas[3].view == 0, "the request's timer starts when the transfer ends")
+        h.step(3, .tick)
+        #expect(h.replicas[3].view == 1, "and then a stalled request still replaces the primary")
+    }
+
     @Test func farFutureVotesLeaveMemoryWithinTheWindowBounds() {
         var h = Harness(n: 4, windowSize: 8)
         for index in 0..<500 {

@@ -21,6 +21,18 @@ import Testing
         #expect(prepares(again.step(1, .message(.prePrepare(first)))).first?.payload.digest == first.payload.batch.digest)
     }
 
+    /// A restarted replica cannot tell a stalled primary from its own lag until the
+    /// others' retransmissions reach it: it listens one timeout before blaming anyone.
+    @Test func aRestartedReplicaListensOneTimeoutBeforeItsRequestTimersRun() {
+        var h = Harness(n: 4, timeoutTicks: 10)
+        h.replicas[3] = Replica(restoring: h.persisted[3], config: h.config, id: 3, key: h.key(3))
+        h.step(3, .request(Harness.request(client: 1, timestamp: 1)))
+        for _ in 0..<19 { h.step(3, .tick) }
+        #expect(h.replicas[3].view == 0, "one timeout of listening, then the request's own timeout")
+        h.step(3, .tick)
+        #expect(h.replicas[3].view == 1, "a request still stalled after both replaces the primary")
+    }
+
     @Test func aRestartedPrimaryDoesNotReuseASequenceNumber() {
         var h = Harness(n: 4)
         h.step(0, .request(Harness.request(timestamp: 1)))
@@ -36,7 +48,8 @@ import Testing
         h.replicas[2] = Replica(restoring: h.persisted[2], config: h.config, id: 2, key: h.key(2))
         h.step(2, .request(Harness.request(client: 1, timestamp: 1)))
         var actions: [Action] = []
-        for _ in 0..<5 { actions += h.step(2, .tick) }
+        // One timeout of listening after the restart, then the request's own timeout.
+        for _ in 0..<10 { actions += h.step(2, .tick) }
         #expect(viewChanges(actions).first?.payload.prepared.map(\.sequence) == [1])
     }
 

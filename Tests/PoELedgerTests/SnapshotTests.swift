@@ -53,6 +53,33 @@ import Testing
         #expect(try behind.ledger.stateRoot() == ahead.ledger.stateRoot(), "an older snapshot is ignored")
     }
 
+    /// A node that executed up to a job's anchor, crashed, and fell behind a checkpoint
+    /// installs its peers' state: its anchors are in that state unchanged.
+    @Test func installKeepsTheAnchorsAlreadyHeld() throws {
+        let ahead = try busyDriver()
+        let behind = try busyDriver()
+        #expect(try behind.ledger.snapshot().anchors.count == 1, "the fixture anchors one job")
+        try ahead.run(Keys.account(2), .transfer(to: Keys.account(3).publicKey, amount: 5))
+        let snapshot = try ahead.ledger.snapshot()
+        try behind.ledger.install(snapshot, expectedRoot: snapshot.stateRoot)
+        #expect(try behind.ledger.stateRoot() == ahead.ledger.stateRoot())
+        #expect(try behind.ledger.height() == ahead.ledger.height())
+    }
+
+    @Test func installRefusesAStateThatRewritesAnAnchor() throws {
+        let ahead = try busyDriver()
+        let behind = try busyDriver()
+        try ahead.run(Keys.account(2), .transfer(to: Keys.account(3).publicKey, amount: 5))
+        var forged = try ahead.ledger.snapshot()
+        let jobID = forged.anchors[0].jobID
+        forged.anchors[0].digest = Digest.sha256("another result")
+        let before = try behind.ledger.stateRoot()
+        #expect(throws: LedgerError.snapshotContradictsAnchor(jobID: jobID)) {
+            try behind.ledger.install(forged, expectedRoot: forged.stateRoot)
+        }
+        #expect(try behind.ledger.stateRoot() == before, "a refused snapshot changes nothing")
+    }
+
     @Test func aTamperedSnapshotIsRefused() throws {
         let driver = try busyDriver()
         let root = try driver.ledger.stateRoot()

@@ -59,6 +59,7 @@ final class NodeCore: @unchecked Sendable {
     /// Set when a batch or a fetched state changed the ledger, so that the group's end
     /// tells the replica whether jobs still wait (true at start: a restart may hold some).
     var ledgerMoved = true
+    var loggedView: UInt64 = 0
     var invalidPeerMessages = 0
     var attestations = AttestationTracker()
     var blobWaits = BlobWaits()
@@ -288,6 +289,11 @@ final class NodeCore: @unchecked Sendable {
     // MARK: publishing
 
     func publish() {
+        if replica.view != loggedView {
+            loggedView = replica.view
+            logger.info(
+                "view changed", metadata: ["view": "\(replica.view)", "normal": "\(replica.status == .normal)"])
+        }
         let height = (try? ledger.height()) ?? 0
         let status = NodeStatus(
             name: settings.name, nodeKey: settings.nodeKey.publicKey.hex, replicaID: Int(replicaID), height: height,
