@@ -116,6 +116,9 @@ public struct Replica: Sendable {
 
     public var isPrimary: Bool { config.primary(of: view) == id }
 
+    /// Whether a request is newer than its client's last executed one (exactly-once).
+    public func isFresh(_ key: RequestKey) -> Bool { clientTable.isFresh(key) }
+
     /// Requests waiting to be executed, at most `config.pendingRequestsMax`.
     public var pendingRequestCount: Int { pending.count }
 

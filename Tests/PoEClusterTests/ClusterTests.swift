@@ -100,6 +100,22 @@ import Testing
         await cluster.shutdown()
     }
 
+    /// A transaction whose nonce is no longer above its account's last ordered one can
+    /// never execute: the node says so at once instead of leaving it pending forever.
+    @Test func aTransactionOvertakenByALaterNonceIsRefusedNotLeftPending() async throws {
+        let cluster = try await LocalCluster(nodes: 4)
+        let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
+        let first = cluster.sign(.transfer(to: recipient, amount: 1))
+        let second = cluster.sign(.transfer(to: recipient, amount: 2))
+        let node = cluster.node(1)
+        try node.submit(second)
+        #expect(try await eventually { if case .committed? = node.transactionStatus(second.id) { true } else { false } })
+        try node.submit(first)
+        #expect(try await eventually { if case .refused? = node.transactionStatus(first.id) { true } else { false } })
+        #expect(try node.ledger.account(recipient)?.balance == 2, "the overtaken transfer changed nothing")
+        await cluster.shutdown()
+    }
+
     @Test func restartedNodeCatchesUpToTheSameRoot() async throws {
         // A backlog far below the frames of 40 batches, so node 3 cannot replay them
         // from its peers' queues when it returns and must fetch a checkpoint's state.

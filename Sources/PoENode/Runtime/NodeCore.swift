@@ -68,6 +68,9 @@ final class NodeCore: @unchecked Sendable {
     var lastCheckpointRoot = Digest.zero
     /// When requests submitted through this node arrived, for the latency histogram.
     var arrivals: [RequestKey: ContinuousClock.Instant] = [:]
+    /// Requests this node's clients submitted, not yet executed, with the tick they were
+    /// last sent: resent as PBFT clients do, until executed or overtaken.
+    var ownRequests: [RequestKey: (request: ClientRequest, sentTick: UInt64)] = [:]
     let metrics = NodeMetrics()
 
     /// What the API reads.
@@ -178,6 +181,28 @@ final class NodeCore: @unchecked Sendable {
         if ticks % settings.retryTicks == 0 {
             blobWaits.retry(network: network)
             resubmitStaleAttestations()
+            resendOwnRequests()
+        }
+    }
+
+    /// Resends this node's clients' requests that waited several retry periods: a
+    /// request lost on its way to the primary would otherwise stay pending until a
+    /// later one of the same account overtakes it and it can never execute. One that
+    /// was overtaken is marked refused, so that its client knows to sign it again.
+    private func resendOwnRequests() {
+        for (key, own) in ownRequests {
+            guard replica.isFresh(key) else {
+                ownRequests[key] = nil
+                let id = NodeCore.transactionID(own.request)
+                let reason = "a later nonce of this account was ordered first; sign it again with a higher nonce"
+                published.withLockedValue { published in
+                    if case .pending? = published.transactions[id] { published.transactions.set(id, .refused(reason: reason)) }
+                }
+                continue
+            }
+            guard ticks - own.sentTick >= 4 * settings.retryTicks else { continue }
+            ownRequests[key]?.sentTick = ticks
+            network.broadcast(PeerMessage.request(own.request).wireBytes)
         }
     }
 
@@ -218,7 +243,14 @@ final class NodeCore: @unchecked Sendable {
             published.withLockedValue { $0.transactions.setIfUnordered(id, .refused(reason: reason)) }
             return
         }
+        if relay && !replica.isFresh(request.key) {
+            let reason = "nonce \(request.timestamp) is not above the last nonce ordered for this account; "
+                + "sign it again with a higher nonce"
+            published.withLockedValue { $0.transactions.setIfUnordered(NodeCore.transactionID(request), .refused(reason: reason)) }
+            return
+        }
         if relay {
+            if ownRequests.count < config.pendingRequestsMax { ownRequests[request.key] = (request, ticks) }
             arrivals[request.key] = ContinuousClock.now
             if arrivals.count > settings.transactionIndexMax { arrivals.removeAll() }
             network.broadcast(PeerMessage.request(request).wireBytes)
