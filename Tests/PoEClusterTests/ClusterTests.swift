@@ -92,7 +92,9 @@ import Testing
         try await cluster.start(3)
         #expect(try await eventually(seconds: 60) { accepted.allSatisfy { if case .committed? = primary.transactionStatus($0.id) { true } else { false } } })
         for transaction in refused {
-            try primary.submit(transaction)
+            // As a client does on 503: the published count of pending requests lags the
+            // loop by one group of inputs, so a submit right after a commit may be early.
+            #expect(try await eventually { (try? primary.submit(transaction)) != nil })
             #expect(try await eventually { if case .committed? = primary.transactionStatus(transaction.id) { true } else { false } })
         }
         let total = UInt64((1...20).reduce(0, +))
