@@ -33,13 +33,7 @@ extension Replica {
             guard full || nowTicks - oldest.arrivalTick >= config.batchDelayTicks else { return }
             let chosen = candidates.prefix(config.batchSizeMax).map(\.request)
             candidates = candidates.dropFirst(chosen.count)
-            let sequence = nextSequence + 1
-            let payload = PrePrepare(view: view, sequence: sequence, batch: Batch(requests: chosen))
-            guard let signed = signAndSend(payload, wrap: Message.prePrepare) else { return }
-            nextSequence = sequence
-            lastProposalTick = nowTicks
-            slots[sequence, default: Slot()].prePrepare = signed
-            checkPrepared(sequence)
+            guard propose(Batch(requests: chosen)) else { return }
         }
     }
 
@@ -51,13 +45,21 @@ extension Replica {
             pending.isEmpty, nextSequence == lastExecuted, nextSequence < highWatermark,
             nowTicks - lastProposalTick >= interval
         else { return }
+        propose(Batch(requests: []))
+    }
+
+    /// Pre-prepares `batch` at the next sequence number; false if signing was refused.
+    @discardableResult
+    private mutating func propose(_ batch: Batch) -> Bool {
         let sequence = nextSequence + 1
-        let payload = PrePrepare(view: view, sequence: sequence, batch: Batch(requests: []))
-        guard let signed = signAndSend(payload, wrap: Message.prePrepare) else { return }
+        guard let signed = signAndSend(PrePrepare(view: view, sequence: sequence, batch: batch), wrap: Message.prePrepare) else {
+            return false
+        }
         nextSequence = sequence
         lastProposalTick = nowTicks
         slots[sequence, default: Slot()].prePrepare = signed
         checkPrepared(sequence)
+        return true
     }
 
     /// Requests already proposed in this view and not yet executed: not proposed twice.

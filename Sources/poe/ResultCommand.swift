@@ -34,13 +34,7 @@ struct ResultCommand: AsyncParsableCommand {
         print("proof        \(proofBytes.count) bytes\(proof.map { " -> \($0)" } ?? "")")
         print("output       \(output.count) bytes, sha256 \(Digest.sha256(output).hex)\(out.map { " -> \($0)" } ?? "")")
         if let trusted {
-            let report: ProofCheckReport
-            do {
-                report = try ProofCheck.verify(proofBytes: proofBytes, genesis: trusted, output: output)
-            } catch {
-                throw CommandFailure("verification FAILED: \(error.description)")
-            }
-            VerifyCommand.printReport(report)
+            try VerifyCommand.verifyAndPrint(proofBytes: proofBytes, genesis: trusted, output: output)
         } else {
             print("not verified (pass --genesis genesis.json, or run `poe verify` later)")
         }

@@ -25,13 +25,19 @@ struct VerifyCommand: ParsableCommand {
         let trusted = try CLIFiles.genesis(genesis)
         let proofBytes = try CLIFiles.read(proof, what: "proof", bytesMax: NodeClient.binaryBytesMax)
         let outputBytes = try output.map { try CLIFiles.read($0, what: "output", bytesMax: NodeClient.binaryBytesMax) }
+        try VerifyCommand.verifyAndPrint(proofBytes: proofBytes, genesis: trusted, output: outputBytes)
+    }
+
+    /// Checks a proof (and the output, if given) against the genesis set and prints the
+    /// report; a failure is the command's error.
+    static func verifyAndPrint(proofBytes: [UInt8], genesis: Genesis, output: [UInt8]?) throws {
         let report: ProofCheckReport
         do {
-            report = try ProofCheck.verify(proofBytes: proofBytes, genesis: trusted, output: outputBytes)
+            report = try ProofCheck.verify(proofBytes: proofBytes, genesis: genesis, output: output)
         } catch {
             throw CommandFailure("verification FAILED: \(error.description)")
         }
-        VerifyCommand.printReport(report)
+        printReport(report)
     }
 
     static func printReport(_ report: ProofCheckReport) {

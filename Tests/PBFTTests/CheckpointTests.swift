@@ -9,6 +9,19 @@ import Testing
         h.run()
     }
 
+    /// Replica 3 misses four requests (a checkpoint at 4), then the others' checkpoint
+    /// messages reach it: it is behind a stable checkpoint and asks for the state.
+    static func leaveReplica3BehindStableCheckpoint4(_ h: inout Harness) {
+        h.down = [3]
+        runRequests(&h, count: 4)
+        h.down = []
+        let digest = h.replicas[0].stable.digest
+        for id in 0..<3 {
+            let vote = h.sign(Checkpoint(sequence: 4, stateDigest: digest), as: ReplicaID(id))
+            h.step(3, .message(.checkpoint(vote)))
+        }
+    }
+
     @Test func aReplicaMulticastsACheckpointEveryKSequenceNumbers() {
         var h = Harness(n: 4, checkpointInterval: 4)
         var sent: [Signed<Checkpoint>] = []
@@ -60,15 +73,7 @@ import Testing
 
     @Test func aReplicaBehindAStableCheckpointAsksForTheStateAndRefusesAWrongOne() {
         var h = Harness(n: 4, checkpointInterval: 4, windowSize: 8)
-        h.down = [3]
-        Self.runRequests(&h, count: 4)
-        h.down = []
-        // Replica 3 missed everything; the others' checkpoint messages reach it.
-        let digest = h.replicas[0].stable.digest
-        for id in 0..<3 {
-            let vote = h.sign(Checkpoint(sequence: 4, stateDigest: digest), as: ReplicaID(id))
-            h.step(3, .message(.checkpoint(vote)))
-        }
+        Self.leaveReplica3BehindStableCheckpoint4(&h)
         #expect(h.fetches[3].first?.sequence == 4)
         #expect(h.replicas[3].stateTransfer?.sequence == 4)
         let wrong = StateSnapshot(sequence: 4, appDigest: Digest.sha256("wrong"), clientTable: h.replicas[0].stableClientTable!)
@@ -83,14 +88,7 @@ import Testing
 
     @Test func aReplicaFetchingStateDoesNotBlameThePrimaryForItsOwnWait() {
         var h = Harness(n: 4, checkpointInterval: 4, windowSize: 8, timeoutTicks: 10)
-        h.down = [3]
-        Self.runRequests(&h, count: 4)
-        h.down = []
-        let digest = h.replicas[0].stable.digest
-        for id in 0..<3 {
-            let vote = h.sign(Checkpoint(sequence: 4, stateDigest: digest), as: ReplicaID(id))
-            h.step(3, .message(.checkpoint(vote)))
-        }
+        Self.leaveReplica3BehindStableCheckpoint4(&h)
         // A request reaches replica 3 only, while it waits for the state.
         h.step(3, .request(Harness.request(client: 3, timestamp: 99)))
         for _ in 0..<30 { h.step(3, .tick) }

@@ -237,27 +237,34 @@ final class NodeCore: @unchecked Sendable {
     /// A validated client request: into the local replica, and to every other replica
     /// when it came from a client of this node (so a censoring primary is noticed).
     func submit(_ request: ClientRequest, relay: Bool) {
-        if relay && replica.refusesRequest(request.key) {
-            let id = NodeCore.transactionID(request)
-            let reason = "\(replica.pendingRequestCount) requests already pending; submit it again later"
+        guard relay else {
+            step(.request(request))
+            return
+        }
+        let id = NodeCore.transactionID(request)
+        if let reason = refusal(of: request) {
             published.withLockedValue { $0.transactions.setIfUnordered(id, .refused(reason: reason)) }
             return
         }
-        if relay && !replica.isFresh(request.key) {
-            let reason = "nonce \(request.timestamp) is not above the last nonce ordered for this account; "
-                + "sign it again with a higher nonce"
-            published.withLockedValue { $0.transactions.setIfUnordered(NodeCore.transactionID(request), .refused(reason: reason)) }
-            return
-        }
-        if relay {
-            if ownRequests.count < config.pendingRequestsMax { ownRequests[request.key] = (request, ticks) }
-            arrivals[request.key] = ContinuousClock.now
-            if arrivals.count > settings.transactionIndexMax { arrivals.removeAll() }
-            network.broadcast(PeerMessage.request(request).wireBytes)
-            let id = NodeCore.transactionID(request)
-            published.withLockedValue { $0.transactions.setIfUnordered(id, .pending) }
-        }
+        if ownRequests.count < config.pendingRequestsMax { ownRequests[request.key] = (request, ticks) }
+        arrivals[request.key] = ContinuousClock.now
+        if arrivals.count > settings.transactionIndexMax { arrivals.removeAll() }
+        network.broadcast(PeerMessage.request(request).wireBytes)
+        published.withLockedValue { $0.transactions.setIfUnordered(id, .pending) }
         step(.request(request))
+    }
+
+    /// Why a request of this node's own client can never be ordered from here, or nil:
+    /// said to the client rather than dropped by the replica without a word.
+    private func refusal(of request: ClientRequest) -> String? {
+        if !replica.isFresh(request.key) {
+            return "nonce \(request.timestamp) is not above the last nonce ordered for this account; "
+                + "sign it again with a higher nonce"
+        }
+        if replica.refusesRequest(request.key) {
+            return "\(replica.pendingRequestCount) requests already pending; submit it again later"
+        }
+        return nil
     }
 
     static func transactionID(_ request: ClientRequest) -> Digest {
