@@ -2,9 +2,12 @@
 import PackageDescription
 
 // Layers, lowest first (see docs/ARCHITECTURE.md):
-//   PoEWire (standard library only) -> PoECrypto -> PBFT (pure core) -> PoESim
+//   PoEWire (standard library only) -> PoECrypto -> PBFT (pure core)
 //                                             \-> PoELedger (SQLite), PoEExecutor (WasmKit),
 //                                                 PoETransport (SwiftNIO TCP)
+//   PBFT + PoELedger -> PoEDuties (pure: a validator's job duties)
+//   PBFT + PoEDuties + PoELedger -> PoENodeCore (the one interpreter of both)
+//   PoENodeCore -> PoESim (simulated world) and PoENode (the real one: TCP, HTTP, files)
 //   poe (CLI) sits on top of all of them.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -44,7 +47,14 @@ let package = Package(
         .target(name: "PoEWire", swiftSettings: strict),
         .target(name: "PoECrypto", dependencies: ["PoEWire", "CSecp256k1", "COpenSSL"], swiftSettings: strict),
         .target(name: "PBFT", dependencies: ["PoEWire", "PoECrypto"], swiftSettings: strict),
-        .target(name: "PoESim", dependencies: ["PBFT", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .target(
+            name: "PoEDuties", dependencies: ["PBFT", "PoECrypto", "PoEWire", "PoELedger"], swiftSettings: strict),
+        .target(
+            name: "PoENodeCore", dependencies: ["PBFT", "PoECrypto", "PoEWire", "PoELedger", "PoEDuties"],
+            swiftSettings: strict),
+        .target(
+            name: "PoESim", dependencies: ["PBFT", "PoECrypto", "PoEWire", "PoELedger", "PoEDuties", "PoENodeCore"],
+            swiftSettings: strict),
         .target(
             name: "PoELedger",
             dependencies: ["PoEWire", "PoECrypto", .product(name: "GRDB", package: "GRDB.swift")],
@@ -70,7 +80,7 @@ let package = Package(
         .target(
             name: "PoENode",
             dependencies: [
-                "PoEWire", "PoECrypto", "PBFT", "PoELedger", "PoEExecutor", "PoETransport",
+                "PoEWire", "PoECrypto", "PBFT", "PoELedger", "PoEExecutor", "PoETransport", "PoEDuties", "PoENodeCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -87,6 +97,7 @@ let package = Package(
             name: "poe",
             dependencies: [
                 "PoEWire", "PoECrypto", "PBFT", "PoESim", "PoELedger", "PoEExecutor", "PoETransport", "PoENode",
+                "PoEDuties", "PoENodeCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +109,8 @@ let package = Package(
             resources: [.copy("bip340-vectors.csv")], swiftSettings: strict),
         .testTarget(name: "PBFTTests", dependencies: ["PBFT", "PoECrypto", "PoEWire"], swiftSettings: strict),
         .testTarget(name: "PoESimTests", dependencies: ["PoESim", "PBFT"], swiftSettings: strict),
+        .testTarget(
+            name: "PoEDutiesTests", dependencies: ["PoEDuties", "PBFT", "PoECrypto", "PoELedger"], swiftSettings: strict),
         .testTarget(name: "PoELedgerTests", dependencies: ["PoELedger", "PoECrypto", "PoEWire"], swiftSettings: strict),
         .testTarget(
             name: "PoETransportTests",
@@ -111,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "PoENodeTests",
             dependencies: [
-                "PoENode", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor",
+                "PoENode", "PoENodeCore", "PoEDuties", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -119,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "PoEClusterTests",
             dependencies: [
-                "PoENode", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor", "PoETransport",
+                "PoENode", "PoENodeCore", "PoEDuties", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor", "PoETransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

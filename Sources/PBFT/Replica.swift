@@ -119,6 +119,10 @@ public struct Replica: Sendable {
     /// Whether a request is newer than its client's last executed one (exactly-once).
     public func isFresh(_ key: RequestKey) -> Bool { clientTable.isFresh(key) }
 
+    /// The client table right after executing checkpoint `sequence`, while the checkpoint
+    /// is above the stable one: archived by the shell with the application state.
+    public func clientTable(atCheckpoint sequence: UInt64) -> ClientTable? { snapshots[sequence] }
+
     /// Requests waiting to be executed, at most `config.pendingRequestsMax`.
     public var pendingRequestCount: Int { pending.count }
 

@@ -186,6 +186,16 @@ public final class Ledger: Sendable {
     public func receipt(height: UInt64) throws -> BatchReceipt? { try read { try $0.receipt(height: height) } }
     public func attestations(jobID: Digest) throws -> [AttestationRecord] { try read { try $0.attestations(jobID: jobID) } }
 
+    /// Where a transaction was ordered by this ledger, with its result: durable history,
+    /// so it survives a restart. Nil for one never ordered here, or ordered at a height
+    /// this ledger skipped by installing a later state.
+    public func orderedTransaction(_ id: Digest) throws -> (height: UInt64, result: TransactionResult)? {
+        try read { store in
+            guard let (receipt, position) = try store.transactionLocation(id) else { return nil }
+            return (receipt.height, receipt.results[position])
+        }
+    }
+
     /// The epoch of a height.
     public func epoch(ofHeight height: UInt64) -> UInt64 { height / genesis.parameters.epochLengthHeights }
 

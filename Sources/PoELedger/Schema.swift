@@ -63,6 +63,13 @@ enum Schema {
         """
         CREATE TABLE IF NOT EXISTS receipt (height INTEGER PRIMARY KEY, batchDigest BLOB NOT NULL, body BLOB NOT NULL)
         """,
+        // Where each transaction was ordered: history like receipts (not state), so that a
+        // node answers "committed at height h" after a restart. The first ordering wins:
+        // a replay of the same signed bytes is rejected by its nonce and recorded nowhere.
+        """
+        CREATE TABLE IF NOT EXISTS transactionLocation (
+            id BLOB PRIMARY KEY, height INTEGER NOT NULL, position INTEGER NOT NULL)
+        """,
     ]
 
     static func create(_ db: Database) throws {

@@ -266,6 +266,26 @@ struct Store {
 
     func insertReceipt(_ receipt: BatchReceipt) throws {
         try db.cachedStatement(sql: "INSERT INTO receipt (height, batchDigest, body) VALUES (?, ?, ?)").execute(arguments: [bits(receipt.height), blob(receipt.batchDigest.bytes), blob(receipt.wireBytes)])
+        let locate = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO transactionLocation (id, height, position) VALUES (?, ?, ?)")
+        for (position, result) in receipt.results.enumerated() {
+            try locate.execute(arguments: [blob(result.transactionID.bytes), bits(receipt.height), position])
+        }
+    }
+
+    /// The receipt that ordered transaction `id`, and its position there.
+    func transactionLocation(_ id: Digest) throws -> (receipt: BatchReceipt, position: Int)? {
+        guard
+            let row = try Row.fetchOne(
+                try db.cachedStatement(sql: "SELECT height, position FROM transactionLocation WHERE id = ?"),
+                arguments: [blob(id.bytes)])
+        else { return nil }
+        let height = u64(row, "height")
+        let position: Int = row["position"]
+        guard let receipt = try receipt(height: height), position < receipt.results.count,
+            receipt.results[position].transactionID == id
+        else { throw LedgerError.corrupt("transaction location \(id.short) points past its receipt") }
+        return (receipt, position)
     }
 
     // MARK: snapshot

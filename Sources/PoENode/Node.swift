@@ -5,8 +5,10 @@ import NIOCore
 import NIOPosix
 import PBFT
 public import PoECrypto
+import PoEDuties
 public import PoEExecutor
 public import PoELedger
+public import PoENodeCore
 import PoETransport
 
 /// A running validator: the peer port, the consensus loop on its own thread, the tick
@@ -18,6 +20,7 @@ public final class Node: NodeBackend, Sendable {
     public let genesis: Genesis
     public let blobs: BlobStore
     let core: NodeCore
+    let environment: LiveEnvironment
     let inbox: NodeInbox
     let network: PeerNetwork
     let group: MultiThreadedEventLoopGroup
@@ -27,21 +30,23 @@ public final class Node: NodeBackend, Sendable {
     let signatures: SignatureCache
 
     private init(
-        home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, core: NodeCore, inbox: NodeInbox,
-        network: PeerNetwork, group: MultiThreadedEventLoopGroup, loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger
+        home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, core: NodeCore,
+        environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
+        loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger, signatures: SignatureCache
     ) {
         self.home = home
         self.config = config
         self.genesis = genesis
         self.blobs = blobs
         self.core = core
+        self.environment = environment
         self.inbox = inbox
         self.network = network
         self.group = group
         self.loopFinished = loopFinished
         self.ticker = ticker
         self.logger = logger
-        signatures = core.signatures
+        self.signatures = signatures
     }
 
     /// Opens the home's files (recovering from whatever a crash left), binds the peer
@@ -53,6 +58,7 @@ public final class Node: NodeBackend, Sendable {
         try home.createDataFolders()
         let blobs = try BlobStore(root: home.blobsFolder)
         let consensusLog = try ConsensusLog(path: home.consensusPath)
+        let checkpointFiles = try CheckpointFiles(folder: home.checkpointsFolder)
         let inbox = NodeInbox(capacity: 65_536)
         let signatures = SignatureCache()
         let peerListen = try parseHostPort(config.peerListen, field: "peerListen")
@@ -70,17 +76,32 @@ public final class Node: NodeBackend, Sendable {
             config: networkConfig,
             group: group
         ) { peer, bytes in inbox.enqueue(.peer(peer, bytes)) }
-        let core = try NodeCore(
-            settings: NodeCore.Settings(
-                name: config.name, chainID: genesis.chainID, nodeKey: nodeKey, fault: config.fault,
-                tuning: config.consensus),
-            genesis: genesis, ledgerPath: home.ledgerPath, consensusLog: consensusLog, blobs: blobs,
-            signatures: signatures,
-            network: network, jobs: JobRunner(), inbox: inbox, logger: logger)
+        let metrics = NodeMetrics()
+        let environment = LiveEnvironment(
+            network: network, consensusLog: consensusLog, checkpointFiles: checkpointFiles, blobStore: blobs,
+            jobRunner: JobRunner(), inbox: inbox, metrics: metrics, logger: logger)
+        let ledger = try Ledger.open(path: home.ledgerPath, genesis: genesis, signatures: signatures)
+        environment.ledger = ledger
+        let core: NodeCore
+        do {
+            core = try NodeCore(
+                settings: NodeCore.Settings(
+                    name: config.name, duties: Duties.Settings(chainID: genesis.chainID, fault: config.fault)),
+                genesis: genesis, config: Node.consensusConfig(genesis: genesis, tuning: config.consensus),
+                nodeKey: nodeKey, ledger: ledger, restoring: try consensusLog.load(), signatures: signatures,
+                environment: environment)
+        } catch {
+            throw NodeHomeError.invalidConfig("\(error)")
+        }
         try await network.start()
+        // A real environment never halts the core: its failures end the process.
+        try? core.start()
         let loopFinished = NIOLockedValueBox(false)
         let loop = Thread {
-            while case let group = inbox.nextGroup(max: 512), !group.isEmpty { core.handle(group) }
+            while case let group = inbox.nextGroup(max: 512), !group.isEmpty {
+                try? core.handle(group)
+                metrics.update(status: core.status, counters: core.replica.counters)
+            }
             loopFinished.withLockedValue { $0 = true }
         }
         loop.name = "poe.node.loop"
@@ -96,8 +117,21 @@ public final class Node: NodeBackend, Sendable {
                 "replica": "\(core.replicaID)",
             ])
         return Node(
-            home: home, config: config, genesis: genesis, blobs: blobs, core: core, inbox: inbox, network: network,
-            group: group, loopFinished: loopFinished, ticker: ticker, logger: logger)
+            home: home, config: config, genesis: genesis, blobs: blobs, core: core, environment: environment,
+            inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, logger: logger,
+            signatures: signatures)
+    }
+
+    /// The consensus configuration every node derives the same way from genesis: the
+    /// replicas are the genesis validators' node keys, in genesis order.
+    static func consensusConfig(genesis: Genesis, tuning: ConsensusTuning) -> Config {
+        Config(
+            chainID: Digest.sha256(genesis.chainID), epoch: 0, replicas: genesis.validators.map(\.nodeKey),
+            checkpointInterval: tuning.checkpointInterval, windowSize: tuning.windowSize,
+            batchSizeMax: tuning.batchSizeMax, batchDelayTicks: tuning.batchDelayTicks,
+            viewChangeTimeoutTicks: tuning.viewChangeTimeoutTicks, retransmitTicks: tuning.retransmitTicks,
+            pendingRequestsMax: tuning.pendingRequestsMax,
+            emptyBatchTicks: tuning.emptyBatchTicks == 0 ? nil : tuning.emptyBatchTicks)
     }
 
     /// Stops taking input, lets the loop finish what it holds, closes the peer port.
@@ -112,21 +146,18 @@ public final class Node: NodeBackend, Sendable {
 
     // MARK: NodeBackend
 
-    /// The published status, with the height and state root read together from the
-    /// ledger now (one read transaction), so that two nodes at one height compare.
+    /// The status the loop published, with the shell's own counters: constant time, it
+    /// never reads the ledger.
     public var status: NodeStatus {
-        var status = core.published.withLockedValue { $0.status }
-        if let snapshot = try? ledger.snapshot() {
-            status.height = snapshot.meta.height
-            status.stateRoot = snapshot.stateRoot.hex
-        }
+        var status = core.status
+        status.peersConnected = network.connectedPeers.count
+        status.inboxDropped = inbox.dropped
+        status.peerFramesDropped = network.stats.framesDropped
         return status
     }
     public var ledger: Ledger { core.ledger }
 
-    public func transactionStatus(_ id: Digest) -> TransactionStatus? {
-        core.published.withLockedValue { $0.transactions[id] }
-    }
+    public func transactionStatus(_ id: Digest) -> TransactionStatus? { core.transactionStatus(id) }
 
     public func submit(_ transaction: SignedTransaction) throws(SubmitError) {
         guard transaction.isSignatureValid(using: signatures) else { throw .badSignature }
@@ -135,10 +166,11 @@ public final class Node: NodeBackend, Sendable {
             signature: transaction.signature)
         // The published count lags the loop by at most one group; a request that still
         // finds no room there is marked refused rather than accepted and lost.
-        guard core.published.withLockedValue({ $0.status.pendingRequests }) < core.config.pendingRequestsMax,
-            inbox.enqueue(.client(request))
-        else { throw .overloaded }
+        guard core.status.pendingRequests < core.config.pendingRequestsMax, inbox.enqueue(.client(request)) else {
+            throw .overloaded
+        }
+        environment.metrics.noteArrival(request.key)
     }
 
-    public func metricsText() -> String { core.metrics.text() }
+    public func metricsText() -> String { environment.metrics.text() }
 }

@@ -1,3 +1,4 @@
+public import PoENodeCore
 import ArgumentParser
 import Foundation
 import PoENode

@@ -1,3 +1,4 @@
+public import PoEDuties
 import ArgumentParser
 import Foundation
 import PoENode

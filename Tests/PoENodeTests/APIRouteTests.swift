@@ -1,3 +1,4 @@
+import PoENodeCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting

@@ -1,3 +1,4 @@
+import PoENodeCore
 import Foundation
 import PoECrypto
 import PoEExecutor
@@ -57,11 +58,13 @@ final class FakeBackend: NodeBackend, @unchecked Sendable {
 
     var status: NodeStatus {
         let height = (try? ledger.height()) ?? 0
-        return NodeStatus(
-            name: "fake-0", nodeKey: TestKeys.node(0).publicKey.hex, replicaID: 0, height: height,
-            view: 3, primary: 3, isPrimary: false, viewChanging: false, lastExecuted: height,
-            stableCheckpoint: 0, stateRoot: Digest.zero.hex, peersConnected: 3, catchingUp: false, inboxDropped: 0,
-            malformedPeerMessages: 0, invalidPeerMessages: 0)
+        var status = NodeStatus(name: "fake-0", nodeKey: TestKeys.node(0).publicKey.hex, replicaID: 0)
+        status.height = height
+        status.view = 3
+        status.primary = 3
+        status.lastExecuted = height
+        status.peersConnected = 3
+        return status
     }
 
     func transactionStatus(_ id: Digest) -> TransactionStatus? { lock.withLock { statuses[id] } }

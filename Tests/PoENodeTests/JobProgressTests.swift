@@ -1,3 +1,4 @@
+import PoENodeCore
 import PoECrypto
 import PoELedger
 import PoENode

@@ -1,3 +1,4 @@
+public import PoENodeCore
 import PoECrypto
 public import PoELedger
 

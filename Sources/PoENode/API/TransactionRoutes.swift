@@ -1,3 +1,4 @@
+public import PoENodeCore
 import Hummingbird
 import PoECrypto
 import PoELedger

@@ -1,3 +1,4 @@
+public import PoENodeCore
 public import AsyncHTTPClient
 import Foundation
 import NIOCore

@@ -1,15 +1,6 @@
 public import Foundation
 import PBFT
-
-/// How a node misbehaves on purpose, for simulations of faulty validators.
-public enum FaultMode: String, Codable, Sendable, CaseIterable {
-    /// Attests a wrong result digest for every job.
-    case wrongResult = "wrong-result"
-    /// Never attests (it still takes part in consensus).
-    case silentAttester = "silent-attester"
-    /// Signs two different attestations for every job and sends both.
-    case equivocate = "equivocate"
-}
+public import PoEDuties
 
 /// Consensus tuning, in ticks of `tickMilliseconds`.
 public struct ConsensusTuning: Codable, Sendable, Equatable {

@@ -39,6 +39,8 @@ public struct NodeHome: Sendable {
     public var ledgerPath: String { dataFolder.appendingPathComponent("ledger.sqlite").path }
     public var consensusPath: String { dataFolder.appendingPathComponent("consensus.sqlite").path }
     public var blobsFolder: URL { dataFolder.appendingPathComponent("blobs", isDirectory: true) }
+    /// State archives at recent checkpoints, served to peers and used to resume.
+    public var checkpointsFolder: URL { dataFolder.appendingPathComponent("checkpoints", isDirectory: true) }
 
     public func nodeKey() throws(NodeHomeError) -> PrivateKey { try readKey(nodeKeyPath) }
     public func accountKey() throws(NodeHomeError) -> PrivateKey { try readKey(accountKeyPath) }

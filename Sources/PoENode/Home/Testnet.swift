@@ -1,3 +1,4 @@
+public import PoEDuties
 public import Foundation
 public import PoECrypto
 public import PoELedger

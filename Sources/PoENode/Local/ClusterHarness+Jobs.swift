@@ -1,3 +1,4 @@
+public import PoENodeCore
 import Foundation
 import PoECrypto
 import PoELedger
@@ -115,7 +116,7 @@ extension ClusterHarness {
     /// Pushes small transfers, one batch each, so that the chain crosses a checkpoint:
     /// a node that lost messages while it was down (a restarted one) fetches the state
     /// there and reaches the others' height. Then compares the honest nodes' ledger
-    /// roots at that height.
+    /// roots at their last checkpoint, which is the same one once they share a height.
     func settleAndCompareRoots() async throws -> (agree: Bool, statuses: [NodeStatus]) {
         let entry = anyClient()
         var nonce = try await entry.account(client.publicKey).nonce
@@ -133,8 +134,9 @@ extension ClusterHarness {
             for client in clients { if let status = try? await client.status() { statuses.append(status) } }
             return statuses.count == clients.count && Set(statuses.map(\.height)).count == 1
         }
+        // Each root is the one at the node's last checkpoint: compare them with their heights.
         let honest = statuses.enumerated().filter { options.faults[$0.offset] == nil }.map(\.element)
-        return (Set(honest.map(\.stateRoot)).count == 1, statuses)
+        return (Set(honest.map { "\($0.stateRootHeight):\($0.stateRoot)" }).count == 1, statuses)
     }
 
     func validatorBalances() async throws -> [(bond: UInt64, balance: UInt64)] {

@@ -1,3 +1,4 @@
+public import PoEDuties
 public import Foundation
 import PoECrypto
 public import PoELedger

@@ -1,3 +1,4 @@
+public import PoEDuties
 public import Foundation
 public import Logging
 public import PoECrypto

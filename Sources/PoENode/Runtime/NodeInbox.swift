@@ -1,5 +1,6 @@
 import Dispatch
 import NIOConcurrencyHelpers
+import PoENodeCore
 
 /// The bounded queue in front of the node's loop. Producers (peer links, the API, the
 /// ticker, the job runner) never block: past `capacity`, an input is dropped and
@@ -24,11 +25,13 @@ final class NodeInbox: Sendable {
 
     var dropped: Int { state.withLockedValue { $0.dropped } }
 
-    /// Queues `input`; false when it was dropped (inbox full or closed).
+    /// Queues `input`; false when it was dropped (inbox full or closed). `reserved`
+    /// inputs pass a full inbox: only the job runner uses it, for the end of a job it
+    /// accepted, so their number is bounded by the runner's queue.
     @discardableResult
-    func enqueue(_ input: NodeInput) -> Bool {
+    func enqueue(_ input: NodeInput, reserved: Bool = false) -> Bool {
         let accepted = state.withLockedValue { state -> Bool in
-            guard !state.closed, state.count < capacity else {
+            guard !state.closed, reserved || state.count < capacity else {
                 state.dropped += 1
                 return false
             }

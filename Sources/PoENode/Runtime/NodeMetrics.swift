@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import PBFT
 import PoEExecutor
 import PoELedger
+import PoENodeCore
 import Prometheus
 
 /// The node's Prometheus metrics. One registry per node (no global metrics system), so
@@ -17,6 +18,9 @@ final class NodeMetrics: Sendable {
     private let rejectedRequests: Counter
     private let conflictingPrePrepares: Gauge
     private let commitLatency: DurationHistogram
+    /// When requests submitted through this node's API arrived, for the latency histogram.
+    private let arrivals = NIOLockedValueBox<[RequestKey: ContinuousClock.Instant]>([:])
+    static let arrivalsMax = 100_000
 
     init() {
         height = registry.makeGauge(name: "poe_height", help: "Ledger height: the last sequence applied")
@@ -48,14 +52,22 @@ final class NodeMetrics: Sendable {
         conflictingPrePrepares.set(Double(counters.conflictingPrePrepares))
     }
 
-    func recordBatch(receipt: BatchReceipt, requests: [ClientRequest], arrivals: inout [RequestKey: ContinuousClock.Instant]) {
+    func noteArrival(_ key: RequestKey) {
+        let now = ContinuousClock.now
+        arrivals.withLockedValue { arrivals in
+            // Requests that never commit would otherwise stay: start over past the bound.
+            if arrivals.count >= NodeMetrics.arrivalsMax { arrivals.removeAll() }
+            arrivals[key] = now
+        }
+    }
+
+    func recordBatch(receipt: BatchReceipt, requests: [ClientRequest]) {
         for result in receipt.results {
             if result.rejection == nil { committedRequests.increment() } else { rejectedRequests.increment() }
         }
         let now = ContinuousClock.now
-        for request in requests {
-            if let arrival = arrivals.removeValue(forKey: request.key) { commitLatency.record(now - arrival) }
-        }
+        let waited = arrivals.withLockedValue { arrivals in requests.compactMap { arrivals.removeValue(forKey: $0.key) } }
+        for arrival in waited { commitLatency.record(now - arrival) }
     }
 
     func recordJob(outcome: Outcome) {

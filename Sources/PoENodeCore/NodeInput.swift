@@ -1,9 +1,9 @@
 public import PBFT
 public import PoECrypto
-import PoEExecutor
+public import PoEDuties
 
 /// Everything that wakes the node's serial loop.
-enum NodeInput: Sendable {
+public enum NodeInput: Sendable {
     /// Bytes from an authenticated peer; not yet decoded or validated.
     case peer(PublicKey, [UInt8])
     /// A client request whose signature the API checked.
@@ -11,5 +11,7 @@ enum NodeInput: Sendable {
     /// The loop's clock: one tick every `tickMilliseconds`.
     case tick
     /// A job this node ran (off the loop) has finished.
-    case jobFinished(jobID: Digest, result: ExecutionResult)
+    case jobFinished(jobID: Digest, JobResult)
+    /// A job could not run here (a local fault: it is retried, never attested).
+    case jobNotRun(jobID: Digest, JobNotRun)
 }

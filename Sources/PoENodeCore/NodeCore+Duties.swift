@@ -1,0 +1,67 @@
+import PBFT
+import PoECrypto
+import PoEDuties
+import PoELedger
+
+extension NodeCore {
+    /// Steps the duties and performs their actions.
+    func stepDuties(_ event: DutyEvent) throws(NodeHalt) {
+        var events = [event]
+        while !events.isEmpty {
+            let next = events.removeFirst()
+            for action in duties.step(next) {
+                environment.observe(.duty(action))
+                if let followUp = try perform(action) { events.append(followUp) }
+            }
+        }
+    }
+
+    /// Performs one duty action; returns what it leads to at once, if anything.
+    func perform(_ action: DutyAction) throws(NodeHalt) -> DutyEvent? {
+        switch action {
+        case .fetchBlob(let digest):
+            outbox.append((.blobRequest(digest), nil))
+        case .runJob(let assignment):
+            if !environment.startJob(assignment) { return .jobNotRun(jobID: assignment.jobID, .runnerFull) }
+        case .submit(let transaction):
+            let request = ClientRequest(
+                client: transaction.sender, timestamp: transaction.nonce, operation: transaction.body,
+                signature: transaction.signature)
+            // The node's own transaction enters consensus as a client's would.
+            try submit(request, fromClient: true)
+        case .resend(let request):
+            outbox.append((.request(request), nil))
+            // The local replica may have dropped it (pending list full): offer it again.
+            try step(.request(request))
+        case .refuse(let request, let reason):
+            let id = NodeCore.transactionID(request)
+            published.withLock { published in
+                if case .pending? = published.transactions[id] { published.transactions.set(id, .refused(reason: reason)) }
+            }
+        }
+        return nil
+    }
+
+    // MARK: blobs between peers
+
+    func serveBlob(_ digest: Digest, to peer: PublicKey) {
+        guard let bytes = try? environment.blobs.read(digest), bytes.count <= PeerMessage.blobBytesMax else { return }
+        outbox.append((.blobResponse(digest, bytes), peer))
+    }
+
+    /// Keeps a blob a peer sent, if it was wanted and its bytes hash to its name.
+    func receiveBlob(_ digest: Digest, bytes: [UInt8]) throws(NodeHalt) {
+        guard duties.wantedBlobs.contains(digest), !environment.blobs.contains(digest) else { return }
+        guard Digest.sha256(bytes) == digest else {
+            counters.invalidPeerMessages += 1
+            return
+        }
+        do { _ = try environment.blobs.store(bytes) } catch {
+            // Counted and logged; the duties ask for the blob again on their next retry.
+            counters.blobStoreFailures += 1
+            environment.observe(.log(.error, "storing a fetched blob failed", ["blob": digest.short, "error": "\(error)"]))
+            return
+        }
+        try stepDuties(.blobStored(digest))
+    }
+}

@@ -1,0 +1,92 @@
+public import PoECrypto
+import PoEDuties
+
+/// What the API says about a transaction it accepted.
+public enum TransactionStatus: Sendable, Equatable {
+    case pending
+    case committed(height: UInt64, jobID: Digest?)
+    case rejected(height: UInt64, reason: String)
+    /// Never ordered: the node had no room for it, or a later nonce overtook it. Nothing
+    /// changed; submit it again (signed again, for an overtaken nonce).
+    case refused(reason: String)
+}
+
+/// What the API and metrics read about the node: published by the loop after every group
+/// of inputs, so reading it costs nothing (it never reads the ledger).
+public struct NodeStatus: Sendable, Equatable, Codable {
+    public var name: String
+    public var nodeKey: String
+    public var replicaID: Int
+    /// The ledger height: the last sequence number applied.
+    public var height: UInt64 = 0
+    public var view: UInt64 = 0
+    public var primary: Int = 0
+    public var isPrimary = false
+    public var viewChanging = false
+    public var lastExecuted: UInt64 = 0
+    public var stableCheckpoint: UInt64 = 0
+    /// The ledger's state root at `stateRootHeight`, the last checkpoint this node executed
+    /// or installed (computing a root reads the whole state, so it is done at checkpoints).
+    public var stateRoot: String = Digest.zero.hex
+    public var stateRootHeight: UInt64 = 0
+    public var peersConnected = 0
+    public var catchingUp = false
+    public var inboxDropped = 0
+    public var malformedPeerMessages = 0
+    public var invalidPeerMessages = 0
+    /// States installed from peers (after falling behind a stable checkpoint).
+    public var stateTransfers = 0
+    /// Restarts that resumed from this node's own durable checkpoint, asking no one.
+    public var localResumes = 0
+    /// Checkpoint archives that could not be written (the node then relies on peers).
+    public var checkpointWriteFailures = 0
+    /// Frames to peers dropped because a peer's bounded queue was full; PBFT's
+    /// retransmission recovers them, at a cost in latency.
+    public var peerFramesDropped = 0
+    /// Client requests waiting to be ordered and executed; at the bound, new ones are
+    /// refused (HTTP 503).
+    public var pendingRequests = 0
+    /// Jobs this node is running, waiting for blobs for, or has attested and waits to see
+    /// recorded.
+    public var openJobs = 0
+    public var duties = DutyCounters()
+
+    public init(name: String, nodeKey: String, replicaID: Int) {
+        self.name = name
+        self.nodeKey = nodeKey
+        self.replicaID = replicaID
+    }
+}
+
+/// `Duties.Counters`, as the API shows them.
+public struct DutyCounters: Sendable, Equatable, Codable {
+    public var jobsStarted = 0
+    public var attestationsSubmitted = 0
+    public var attestationsResubmitted = 0
+    public var jobsSkippedFull = 0
+    public var runnerFull = 0
+    public var localBlobFailures = 0
+    public var blobRequests = 0
+    public var requestsResent = 0
+    public var requestsRefused = 0
+    public var ownRequestsUntracked = 0
+    public var evidenceSubmitted = 0
+    public var resultsForClosedJobs = 0
+
+    public init() {}
+
+    init(_ counters: Duties.Counters) {
+        jobsStarted = counters.jobsStarted
+        attestationsSubmitted = counters.attestationsSubmitted
+        attestationsResubmitted = counters.attestationsResubmitted
+        jobsSkippedFull = counters.jobsSkippedFull
+        runnerFull = counters.runnerFull
+        localBlobFailures = counters.localBlobFailures
+        blobRequests = counters.blobRequests
+        requestsResent = counters.requestsResent
+        requestsRefused = counters.requestsRefused
+        ownRequestsUntracked = counters.ownRequestsUntracked
+        evidenceSubmitted = counters.evidenceSubmitted
+        resultsForClosedJobs = counters.resultsForClosedJobs
+    }
+}
