@@ -19,7 +19,7 @@ extension NodeCore {
         } catch {
             // A committed batch that cannot be applied means the disk or the ledger is
             // broken; going on would fork this node from the others.
-            fatalError("applying committed batch \(sequence) failed: \(error)")
+            throw environment.halt("applying committed batch \(sequence) failed: \(error)")
         }
         height = max(height, sequence)
         ledgerMoved = true
@@ -27,7 +27,7 @@ extension NodeCore {
         environment.observe(.batchApplied(sequence: sequence, requests: requests, receipt: receipt))
         try stepDuties(.batchApplied(batchFacts(receipt, transactions: transactions, requests: requests)))
         guard sequence % config.checkpointInterval == 0 else { return nil }
-        return checkpoint(sequence)
+        return try checkpoint(sequence)
     }
 
     /// What the batch means for this node's duties, read from the receipt and the ledger.
@@ -96,14 +96,14 @@ extension NodeCore {
     /// at `sequence` is then the one archived when it was first executed. Without that
     /// archive, no digest is reported and the replica signs no checkpoint for `sequence`,
     /// which is safe: it adopts the checkpoint the others certify.
-    func checkpoint(_ sequence: UInt64) -> Event? {
+    func checkpoint(_ sequence: UInt64) throws(NodeHalt) -> Event? {
         let ledgerHeight = (try? ledger.height()) ?? sequence
         guard ledgerHeight == sequence else {
             guard let archive = ownArchive(sequence) else { return nil }
             return .checkpointDigest(sequence: sequence, appDigest: archive.ledger.stateRoot)
         }
         let snapshot: LedgerSnapshot
-        do { snapshot = try ledger.snapshot() } catch { fatalError("reading the ledger snapshot failed: \(error)") }
+        do { snapshot = try ledger.snapshot() } catch { throw environment.halt("reading the ledger snapshot failed: \(error)") }
         let root = snapshot.stateRoot
         if let table = replica.clientTable(atCheckpoint: sequence) {
             let archive = StateArchive(sequence: sequence, ledger: snapshot, clientTable: table)

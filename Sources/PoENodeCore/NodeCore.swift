@@ -186,6 +186,11 @@ public final class NodeCore: @unchecked Sendable {
             return
         }
         let id = NodeCore.transactionID(request)
+        if let ordered = orderedStatus(id) {
+            // Submitted again (a client retrying): its fate is already known.
+            published.withLock { $0.transactions.set(id, ordered) }
+            return
+        }
         if let reason = refusal(of: request) {
             published.withLock { $0.transactions.setIfUnordered(id, .refused(reason: reason)) }
             return
@@ -276,7 +281,7 @@ public final class NodeCore: @unchecked Sendable {
             environment.observe(
                 .log(.notice, "view changed", ["view": "\(replica.view)", "normal": "\(replica.status == .normal)"]))
         }
-        var status = NodeStatus(name: settings.name, nodeKey: replica.config.replicas[Int(replicaID)].hex, replicaID: Int(replicaID))
+        var status = published.withLock { $0.status }
         status.height = height
         status.view = replica.view
         status.primary = Int(config.primary(of: replica.view))
@@ -284,8 +289,10 @@ public final class NodeCore: @unchecked Sendable {
         status.viewChanging = replica.status != .normal
         status.lastExecuted = replica.lastExecuted
         status.stableCheckpoint = replica.stable.sequence
-        status.stateRoot = checkpointRoot.hex
-        status.stateRootHeight = checkpointRootHeight
+        if status.stateRootHeight != checkpointRootHeight {
+            status.stateRoot = checkpointRoot.hex
+            status.stateRootHeight = checkpointRootHeight
+        }
         status.catchingUp = replica.stateTransfer != nil
         status.malformedPeerMessages = counters.malformedPeerMessages
         status.invalidPeerMessages = counters.invalidPeerMessages
@@ -304,7 +311,15 @@ public final class NodeCore: @unchecked Sendable {
     /// The fate of a transaction: from memory while it is recent or not yet ordered, else
     /// from the ledger's durable index (so a restart forgets nothing committed).
     public func transactionStatus(_ id: Digest) -> TransactionStatus? {
-        if let known = published.withLock({ $0.transactions[id] }) { return known }
+        let known = published.withLock { $0.transactions[id] }
+        switch known {
+        case .committed?, .rejected?: return known
+        case .pending?, .refused?, nil: return orderedStatus(id) ?? known
+        }
+    }
+
+    /// The fate of a transaction the ledger ordered, from its durable index.
+    func orderedStatus(_ id: Digest) -> TransactionStatus? {
         guard let (height, result) = try? ledger.orderedTransaction(id) else { return nil }
         if let rejection = result.rejection { return .rejected(height: height, reason: rejection.description) }
         return .committed(height: height, jobID: result.jobID)

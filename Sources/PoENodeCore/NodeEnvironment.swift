@@ -26,6 +26,10 @@ public protocol NodeEnvironment: AnyObject {
     var checkpoints: any CheckpointStore { get }
     /// What the node did, for metrics, logs and the simulator's checks.
     func observe(_ event: NodeEvent)
+    /// The node cannot go on without breaking a promise (a committed batch its ledger
+    /// refuses: the disk is broken, or consensus was): it must stop. The node ends its
+    /// process; the simulator records a violation and halts that node for good.
+    func halt(_ reason: String) -> NodeHalt
 }
 
 /// The content-addressed blob store, as far as the interpreter uses it.

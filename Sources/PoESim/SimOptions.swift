@@ -1,3 +1,5 @@
+public import PoEDuties
+
 /// What one simulated run does. Everything not set here is drawn from the seed.
 public struct SimOptions: Sendable {
     public var seed: UInt64
@@ -6,16 +8,23 @@ public struct SimOptions: Sendable {
     public var networkFaults = true
     public var crashes = true
     public var byzantine = true
-    /// The deliberately wrong rule (see `Config.unsafeIgnorePreparedCertificatesInNewView`).
+    /// The deliberately wrong consensus rule (`Config.unsafeIgnorePreparedCertificatesInNewView`).
     public var unsafeIgnorePreparedCertificates = false
+    /// The deliberately wrong duty rule (`Duties.Settings.unsafeIgnoreJobsAfterStateInstall`).
+    public var unsafeIgnoreJobsAfterStateInstall = false
     /// Simulated milliseconds of the safety phase (faults on).
     public var safetyMs: UInt64 = 3_000
-    /// After healing, every request must complete within this many simulated milliseconds.
+    /// After healing, every client operation must complete within this many simulated ms.
     public var livenessMs: UInt64 = 60_000
     /// If set: exactly f Byzantine replicas, replica 0 (the first primary) among them, all
     /// behaving this way.
     public var byzantineOverride: ByzantineBehaviour?
+    /// If set: exactly f validators attest this way (and are otherwise honest replicas).
+    public var dutyFaultOverride: FaultMode?
+    /// Crash every node at once during the safety phase (otherwise drawn, one seed in three).
+    public var crashAllAtOnce = false
     public var clients = 3
+    /// Operations per client, one at a time: transfers, and every third one a job.
     public var requestsPerClient = 6
     public var verbose = false
 
@@ -31,16 +40,26 @@ public struct SimResult: Sendable {
     public let replicaCount: Int
     public let byzantineCount: Int
     public let violations: [String]
+    /// Client operations (transfers and jobs) completed: ordered by f+1 honest nodes and,
+    /// for a job, its result anchored by f+1 honest nodes.
     public let requestsCompleted: Int
     public let requestsTotal: Int
+    public let jobsFinalized: Int
     public let simulatedMs: UInt64
     public let messagesDelivered: Int
     public let highestView: UInt64
     public let crashes: Int
+    public let allNodeCrashes: Int
     public let stateTransfers: Int
-    /// Sequences whose agreed batch held no request: idle primaries' empty batches and
+    /// Restarts that resumed from the node's own checkpoint archive.
+    public let localResumes: Int
+    /// Heights whose agreed batch held no transaction: idle primaries' empty batches and
     /// the null batches of view changes.
     public let emptyBatches: Int
+    /// Validators an honest ledger shows slashed at the end, by index.
+    public let slashed: [Int]
+    /// The validators that lie (in consensus or in their attestations), by index.
+    public let faulty: [Int]
     public let summary: String
 
     public var passed: Bool { violations.isEmpty }

@@ -5,9 +5,10 @@ import PoESim
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Run PBFT over a simulated network, clock and disk with faults; check safety and liveness.",
-        discussion: "Each seed draws its cluster's faults (loss, duplication, heavy-tailed delay, partitions, crashes, "
-            + "Byzantine replicas) and replays bit for bit. A failing seed is printed as SEED=<n> with the command that replays it.")
+        abstract: "Run whole validators over a simulated network, clock, disk and executor; check safety and liveness.",
+        discussion: "Each seed draws its cluster's faults (loss, duplication, heavy-tailed delay, partitions, crashes of "
+            + "one node or of every node at once, Byzantine replicas and attesters, slow jobs) and replays bit for bit. "
+            + "A failing seed is printed as SEED=<n> with the command that replays it.")
 
     @Option(help: "How many seeds to run.")
     var seeds: Int = 100
@@ -27,6 +28,9 @@ struct SimCommand: ParsableCommand {
     @Flag(help: "TESTING ONLY: enable the deliberately wrong new-view rule that ignores prepared certificates.")
     var unsafeIgnorePreparedCertificates = false
 
+    @Flag(help: "TESTING ONLY: enable the deliberately wrong duty rule: no jobs taken up after a state install.")
+    var unsafeIgnoreJobsAfterStateInstall = false
+
     func validate() throws {
         guard seeds >= 1 else { throw ArgumentParser.ValidationError("--seeds must be at least 1") }
         if let replicas, !(1...64).contains(replicas) { throw ArgumentParser.ValidationError("--replicas must be in 1...64") }
@@ -38,12 +42,16 @@ struct SimCommand: ParsableCommand {
         var elapsedBySize: [Int: Duration] = [:]
         var countBySize: [Int: Int] = [:]
         var failures = 0
-        var coverage = (viewChanged: 0, byzantine: 0, crashes: 0, transfers: 0, messages: 0, requests: 0, empty: 0)
+        var coverage = (
+            viewChanged: 0, byzantine: 0, crashes: 0, allAtOnce: 0, transfers: 0, resumes: 0, messages: 0, requests: 0,
+            jobs: 0, empty: 0
+        )
         let start = clock.now
         for offset in 0..<seeds {
             var options = SimOptions(seed: seed &+ UInt64(offset), replicaCount: sizes[offset % sizes.count])
             options.verbose = verbose
             options.unsafeIgnorePreparedCertificates = unsafeIgnorePreparedCertificates
+            options.unsafeIgnoreJobsAfterStateInstall = unsafeIgnoreJobsAfterStateInstall
             if noFaults {
                 options.networkFaults = false
                 options.crashes = false
@@ -57,7 +65,10 @@ struct SimCommand: ParsableCommand {
             coverage.viewChanged += result.highestView > 0 ? 1 : 0
             coverage.byzantine += result.byzantineCount > 0 ? 1 : 0
             coverage.crashes += result.crashes
+            coverage.allAtOnce += result.allNodeCrashes
             coverage.transfers += result.stateTransfers
+            coverage.resumes += result.localResumes
+            coverage.jobs += result.jobsFinalized
             coverage.messages += result.messagesDelivered
             coverage.requests += result.requestsCompleted
             coverage.empty += result.emptyBatches
@@ -70,14 +81,16 @@ struct SimCommand: ParsableCommand {
                 print("SEED=\(result.seed) n=\(size) FAILED")
                 for violation in result.violations { print("  \(violation)") }
                 print("  replay: poe sim --seed \(result.seed) --seeds 1 --replicas \(size) --verbose"
-                      + (unsafeIgnorePreparedCertificates ? " --unsafe-ignore-prepared-certificates" : ""))
+                      + (unsafeIgnorePreparedCertificates ? " --unsafe-ignore-prepared-certificates" : "")
+                      + (unsafeIgnoreJobsAfterStateInstall ? " --unsafe-ignore-jobs-after-state-install" : ""))
             }
         }
         let total = clock.now - start
         print("seeds: \(seeds), passed: \(seeds - failures), with violations: \(failures), wall time: \(seconds(total)) s")
-        print("coverage: \(coverage.viewChanged) seeds changed view, \(coverage.byzantine) had Byzantine replicas, "
-              + "\(coverage.crashes) crashes, \(coverage.transfers) state transfers, \(coverage.empty) empty batches, "
-              + "\(coverage.requests) requests completed, "
+        print("coverage: \(coverage.viewChanged) seeds changed view, \(coverage.byzantine) had Byzantine validators, "
+              + "\(coverage.crashes) crashes (\(coverage.allAtOnce) of every node at once), "
+              + "\(coverage.transfers) state transfers, \(coverage.resumes) resumes from a node's own checkpoint, "
+              + "\(coverage.empty) empty batches, \(coverage.requests) operations completed, \(coverage.jobs) jobs finalized, "
               + "\(coverage.messages) messages delivered")
         for size in countBySize.keys.sorted() {
             let perMinute = Double(countBySize[size]!) * 60 / max(seconds(elapsedBySize[size]!), 1e-9)

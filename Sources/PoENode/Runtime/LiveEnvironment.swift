@@ -54,6 +54,11 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
         }
     }
 
+    func halt(_ reason: String) -> NodeHalt {
+        logger.critical("stopping: \(reason)")
+        fatalError(reason)
+    }
+
     func send(_ message: PeerMessage, to peer: PublicKey) { network.send(message.wireBytes, to: peer) }
     func broadcast(_ message: PeerMessage) { network.broadcast(message.wireBytes) }
 
