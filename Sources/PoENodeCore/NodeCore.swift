@@ -68,6 +68,10 @@ public final class NodeCore: @unchecked Sendable {
     var checkpointRootHeight: UInt64 = 0
     var reportedView: UInt64
     var archivesPrunedBelow: UInt64 = 0
+    /// Per replica, the highest checkpoint sequence and view seen in its valid messages.
+    var seenCheckpoints: [UInt64]
+    var seenViews: [UInt64]
+    let replicaKeysHex: [String]
 
     /// `signatures` verifies each signature once, whatever path it arrives by (votes
     /// are retransmitted byte for byte, requests arrive from clients and peers).
@@ -95,6 +99,9 @@ public final class NodeCore: @unchecked Sendable {
         duties = Duties(settings: settings.duties, key: nodeKey)
         do { height = try ledger.height() } catch { throw .ledger(error) }
         reportedView = replica.view
+        seenCheckpoints = Array(repeating: 0, count: config.replicaCount)
+        seenViews = Array(repeating: 0, count: config.replicaCount)
+        replicaKeysHex = config.replicas.map(\.hex)
         var status = NodeStatus(name: settings.name, nodeKey: nodeKey.publicKey.hex, replicaID: Int(replicaID))
         status.height = height
         published = Mutex(Published(status: status, transactions: TransactionIndex(capacity: settings.transactionIndexMax)))
@@ -163,6 +170,7 @@ public final class NodeCore: @unchecked Sendable {
                 counters.invalidPeerMessages += 1
                 return
             }
+            noteSeen(consensus)
             try step(.message(consensus))
         case .request(let request):
             do { try validator.validate(request: request) } catch {
@@ -174,6 +182,16 @@ public final class NodeCore: @unchecked Sendable {
         case .blobResponse(let digest, let bytes): try receiveBlob(digest, bytes: bytes)
         case .stateRequest(let sequence): serveState(sequence, to: peer)
         case .stateResponse(let sequence, let archive): try receiveState(sequence, archive: archive)
+        }
+    }
+
+    /// What a replica's valid message says of it: how far it got, in which view.
+    func noteSeen(_ message: Message) {
+        let sender = Int(message.sender)
+        switch message {
+        case .checkpoint(let m): seenCheckpoints[sender] = max(seenCheckpoints[sender], m.payload.sequence)
+        case .viewChange(let m): seenViews[sender] = max(seenViews[sender], m.payload.newView)
+        case .prePrepare, .prepare, .commit, .newView: seenViews[sender] = max(seenViews[sender], message.slot.view)
         }
     }
 
@@ -302,6 +320,13 @@ public final class NodeCore: @unchecked Sendable {
         status.pendingRequests = replica.pendingRequestCount
         status.openJobs = duties.openJobCount
         status.duties = DutyCounters(duties.counters)
+        status.replicas = config.replicas.indices.map { index in
+            let own = index == Int(replicaID)
+            return ReplicaView(
+                replicaID: index, nodeKey: replicaKeysHex[index],
+                lastCheckpoint: own ? checkpointRootHeight : seenCheckpoints[index],
+                lastView: own ? replica.view : seenViews[index])
+        }
         published.withLock { $0.status = status }
     }
 

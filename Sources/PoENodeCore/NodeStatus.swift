@@ -50,11 +50,29 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     /// recorded.
     public var openJobs = 0
     public var duties = DutyCounters()
+    /// Every replica as this node sees it from the signed messages it received.
+    public var replicas: [ReplicaView] = []
 
     public init(name: String, nodeKey: String, replicaID: Int) {
         self.name = name
         self.nodeKey = nodeKey
         self.replicaID = replicaID
+    }
+}
+
+/// One replica of the cluster, as this node sees it: the highest checkpoint and view it
+/// has seen that replica sign (its own, for this node).
+public struct ReplicaView: Sendable, Equatable, Codable {
+    public var replicaID: Int
+    public var nodeKey: String
+    public var lastCheckpoint: UInt64
+    public var lastView: UInt64
+
+    public init(replicaID: Int, nodeKey: String, lastCheckpoint: UInt64, lastView: UInt64) {
+        self.replicaID = replicaID
+        self.nodeKey = nodeKey
+        self.lastCheckpoint = lastCheckpoint
+        self.lastView = lastView
     }
 }
 

@@ -16,6 +16,9 @@ public struct SimOptions: Sendable {
     public var safetyMs: UInt64 = 3_000
     /// After healing, every client operation must complete within this many simulated ms.
     public var livenessMs: UInt64 = 60_000
+    /// Then, with no more traffic, every honest node must reach the height the cluster had
+    /// when the clients finished, within this many simulated milliseconds.
+    public var convergenceMs: UInt64 = 30_000
     /// If set: exactly f Byzantine replicas, replica 0 (the first primary) among them, all
     /// behaving this way.
     public var byzantineOverride: ByzantineBehaviour?

@@ -140,6 +140,8 @@ final class Simulation {
     }
 
     var byzantineCount: Int { nodes.filter { !$0.honest }.count }
+    /// The ledger heights of the honest nodes that run.
+    var honestHeights: [UInt64] { nodes.filter(\.honest).compactMap { $0.core?.status.height } }
     var weak: Int { config.quorum.weak }
 
     func log(_ text: @autoclosure () -> String) {
@@ -154,16 +156,26 @@ final class Simulation {
         schedulePlan()
         let deadline = options.safetyMs + options.livenessMs
         checks.verbose = options.verbose
+        // Once the clients are done: the height every honest node must reach with no more
+        // traffic (an idle chain must not leave a node behind), and since when.
+        var done: (height: UInt64, at: UInt64)?
         while let (time, event) = queue.pop() {
             now = time
             checks.now = time
-            if now > deadline {
+            if done == nil && now > deadline {
                 violation("liveness: \(clientsUnfinished) of \(clients.count) clients not done \(options.livenessMs) ms after healing: \(unfinishedWork)")
                 break
             }
             handle(event)
-            if healed && clientsUnfinished == 0 { break }
             if checks.violations.count >= 20 { break }
+            guard healed && clientsUnfinished == 0, case .tick(0) = event else { continue }
+            if done == nil { done = (honestHeights.max() ?? 0, now) }
+            guard let (height, since) = done else { continue }
+            if honestHeights.allSatisfy({ $0 >= height }) { break }
+            if now - since > options.convergenceMs {
+                violation("convergence: on an idle chain, honest heights \(honestHeights) stay below \(height) for \(options.convergenceMs) ms")
+                break
+            }
         }
         checkAtEnd()
         return result()
