@@ -117,6 +117,7 @@ func handshake(
         #expect(hello.count == LinkHello.wireByteCount)
         #expect(try #require(auth).count == LinkAuth.wireByteCount)
         #expect(LinkHandshake.frameBytesMax == max(LinkHello.wireByteCount, LinkAuth.wireByteCount))
+        #expect(LinkHandshake.frameBytesMax < PeerNetworkConfig.frameBytesMin)
         #expect(LinkHandshake.frameBytesMax < 100, "the handshake messages are under 100 bytes")
         _ = initiator
     }
