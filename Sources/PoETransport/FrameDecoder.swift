@@ -11,17 +11,42 @@ public enum FrameError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Splits a byte stream into frames: a 4-byte big-endian length, then that many bytes.
-/// A declared length above `frameBytesMax` is refused as soon as the prefix arrives,
+/// A declared length above the current bound is refused as soon as the prefix arrives,
 /// before any of the body is buffered.
+///
+/// The first `handshakeFrameCount` frames are bounded by `handshakeFrameBytesMax`, the
+/// rest by `frameBytesMax`: on a peer link the first frames are the unauthenticated
+/// handshake, whose messages are small, and the handler closes the connection unless
+/// the last of them authenticates the peer. So a remote that has not proven its key can
+/// make this decoder hold at most `prefixBytes + handshakeFrameBytesMax` bytes.
 public struct FrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
     public static let prefixBytes = 4
 
     public let frameBytesMax: Int
+    public let handshakeFrameCount: Int
+    public let handshakeFrameBytesMax: Int
+    public private(set) var framesDecoded = 0
 
+    /// One bound for every frame.
     public init(frameBytesMax: Int) {
-        precondition(frameBytesMax > 0 && frameBytesMax <= Int(UInt32.max))
+        self.init(handshakeFrameCount: 0, handshakeFrameBytesMax: frameBytesMax, frameBytesMax: frameBytesMax)
+    }
+
+    public init(handshakeFrameCount: Int, handshakeFrameBytesMax: Int, frameBytesMax: Int) {
+        precondition(frameBytesMax > 0 && frameBytesMax <= Int(UInt32.max), "frameBytesMax must fit the prefix")
+        precondition(handshakeFrameCount >= 0)
+        precondition(
+            handshakeFrameBytesMax > 0 && handshakeFrameBytesMax <= frameBytesMax,
+            "the handshake bound must be positive and at most frameBytesMax")
         self.frameBytesMax = frameBytesMax
+        self.handshakeFrameCount = handshakeFrameCount
+        self.handshakeFrameBytesMax = handshakeFrameBytesMax
+    }
+
+    /// The bound on the next frame.
+    public var nextFrameBytesMax: Int {
+        framesDecoded < handshakeFrameCount ? handshakeFrameBytesMax : frameBytesMax
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -37,11 +62,13 @@ public struct FrameDecoder: ByteToMessageDecoder {
     }
 
     /// The framing rule alone, testable without a channel.
-    public func nextFrame(_ buffer: inout ByteBuffer) throws(FrameError) -> ByteBuffer? {
+    public mutating func nextFrame(_ buffer: inout ByteBuffer) throws(FrameError) -> ByteBuffer? {
         guard let declared = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
-        guard Int(declared) <= frameBytesMax else { throw .tooLarge(declared: declared, max: frameBytesMax) }
+        let bytesMax = nextFrameBytesMax
+        guard Int(declared) <= bytesMax else { throw .tooLarge(declared: declared, max: bytesMax) }
         guard buffer.readableBytes >= FrameDecoder.prefixBytes + Int(declared) else { return nil }
         buffer.moveReaderIndex(forwardBy: FrameDecoder.prefixBytes)
+        framesDecoded += 1
         return buffer.readSlice(length: Int(declared))
     }
 

@@ -4,6 +4,9 @@ public import PoEWire
 /// The first frame each side sends on a new link, in the clear.
 public struct LinkHello: WireCodable, Equatable, Sendable {
     public static let protocolVersion: UInt16 = 1
+    /// The encoding's fixed size: version, chain digest, node key, ephemeral key.
+    public static let wireByteCount =
+        MemoryLayout<UInt16>.size + Digest.byteCount + PublicKey.byteCount + X25519PrivateKey.byteCount
 
     public var version: UInt16
     /// SHA-256 of the chain ID: links never cross chains.
@@ -40,6 +43,9 @@ public struct LinkHello: WireCodable, Equatable, Sendable {
 /// hellos and its own role, so it can neither be replayed on another link nor
 /// reflected back to its sender.
 public struct LinkAuth: WireCodable, Equatable, Sendable {
+    /// The encoding's fixed size: one signature.
+    public static let wireByteCount = Signature.byteCount
+
     public var signature: Signature
 
     public init(signature: Signature) { self.signature = signature }

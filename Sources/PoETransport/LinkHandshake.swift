@@ -45,6 +45,13 @@ public struct LinkKeys: Sendable {
 /// The transcript is SHA-256 over both hellos in initiator-then-responder order, so
 /// both sides sign the same links bytes and a signature binds both ephemeral keys.
 public struct LinkHandshake: Sendable {
+    /// The frames a peer sends before it is authenticated: its Hello, then its Auth.
+    /// The handshake either establishes the link or fails on the last of them.
+    public static let peerFrameCount = 2
+    /// The largest frame a peer may send before it is authenticated. Both messages have
+    /// a fixed-size encoding, so any longer prefix is refused before its body is read.
+    public static let frameBytesMax = max(LinkHello.wireByteCount, LinkAuth.wireByteCount)
+
     enum State: Sendable {
         case awaitingHello
         case awaitingAuth(peerHello: LinkHello, transcript: Digest)

@@ -4,36 +4,71 @@ import NIOPosix
 public import PoECrypto
 
 /// The peer port of a node: authenticated, encrypted, length-framed TCP links to every
-/// other validator, one link per pair (the smaller key dials), redialled with
+/// peer of the current set, one link per pair (the smaller key dials), redialled with
 /// exponential backoff. Every queue is bounded; what does not fit is dropped and
-/// counted, since the consensus protocol above recovers lost messages.
+/// counted, since the consensus protocol above recovers lost messages. Until a remote
+/// authenticates it may send only handshake-sized frames, for a bounded time, in a
+/// bounded number of connections (see `PeerNetworkConfig`). Thread-safe.
 public final class PeerNetwork: PeerLinkDelegate, Sendable {
     public typealias MessageHandler = @Sendable (_ from: PublicKey, _ message: [UInt8]) -> Void
+    /// Called on an event loop thread, or on the thread calling `setPeers` or `stop`,
+    /// without the network's lock held: it must return quickly.
+    public typealias EventHandler = @Sendable (PeerEvent) -> Void
 
-    private struct State {
+    struct State {
+        /// The admitted set: who may link, and where to dial them.
+        var peers: [PublicKey: PeerAddress]
         var links: [PublicKey: any Channel] = [:]
         var backlog: [PublicKey: [[UInt8]]] = [:]
         var inFlight: [PublicKey: Int] = [:]
         var reconnectDelay: [PublicKey: TimeAmount] = [:]
+        /// Keys with a dial under way, from connect until that connection closes: at
+        /// most one dial per key.
+        var dialling: Set<PublicKey> = []
+        var admission: HandshakeAdmission<ObjectIdentifier>
+        var refusalReports: RefusalReportLimiter
+        /// The pending summary timer of each reason that has one.
+        var refusalFlushes: [HandshakeRefusal: Scheduled<Void>] = [:]
         var server: (any Channel)?
         var stopped = false
         var stats = PeerNetworkStats()
     }
 
     public let config: PeerNetworkConfig
-    private let group: any EventLoopGroup
-    private let onMessage: MessageHandler
-    private let state = NIOLockedValueBox(State())
+    let group: any EventLoopGroup
+    let onMessage: MessageHandler
+    let events: EventHandler
+    let state: NIOLockedValueBox<State>
 
-    public init(config: PeerNetworkConfig, group: any EventLoopGroup, onMessage: @escaping MessageHandler) {
-        config.validate()
+    /// - Precondition: `config.validate()` passes.
+    public init(
+        config: PeerNetworkConfig, group: any EventLoopGroup, onMessage: @escaping MessageHandler,
+        events: @escaping EventHandler = { _ in }
+    ) {
+        do { try config.validate() } catch { preconditionFailure(error.description) }
         self.config = config
         self.group = group
         self.onMessage = onMessage
+        self.events = events
+        state = NIOLockedValueBox(
+            State(
+                peers: config.peers,
+                admission: HandshakeAdmission(
+                    totalMax: config.handshakesInProgressMax, perAddressMax: config.handshakesPerAddressMax),
+                refusalReports: RefusalReportLimiter(
+                    intervalNanoseconds: UInt64(config.refusalEventIntervalMilliseconds) * 1_000_000)))
     }
 
-    public var stats: PeerNetworkStats { state.withLockedValue { $0.stats } }
+    public var stats: PeerNetworkStats {
+        state.withLockedValue { state in
+            var stats = state.stats
+            stats.handshakesInProgress = state.admission.inProgress
+            return stats
+        }
+    }
     public var connectedPeers: Set<PublicKey> { state.withLockedValue { Set($0.links.keys) } }
+    /// The admitted set now: `config.peers` until `setPeers` replaces it.
+    public var peers: [PublicKey: PeerAddress] { state.withLockedValue { $0.peers } }
 
     /// Binds the peer port and dials the peers this node is responsible for. Returns
     /// the bound port (useful when `listen.port` is 0).
@@ -42,27 +77,58 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.installHandlers(channel, dialling: nil) }
+                channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
             }
             .bind(host: config.listen.host, port: config.listen.port).get()
-        state.withLockedValue { $0.server = server }
-        for peer in config.peers.keys.sorted() where config.dials(peer) { dial(peer) }
+        let toDial = state.withLockedValue { state in
+            state.server = server
+            return state.peers.keys.filter(config.dials).sorted()
+        }
+        for peer in toDial { dial(peer) }
         return server.localAddress?.port ?? config.listen.port
     }
 
     public func stop() async {
-        let channels = state.withLockedValue { state -> [any Channel] in
+        let (links, server) = state.withLockedValue { state in
             state.stopped = true
-            return Array(state.links.values) + (state.server.map { [$0] } ?? [])
+            for flush in state.refusalFlushes.values { flush.cancel() }
+            state.refusalFlushes = [:]
+            let links = state.links.keys.sorted().compactMap { peer in state.removeLink(peer).map { (peer, $0) } }
+            return (links, state.server)
         }
-        for channel in channels { try? await channel.close() }
+        for (peer, _) in links { events(.linkDown(peer: peer, reason: .stopped)) }
+        for channel in links.map(\.1) + (server.map { [$0] } ?? []) { try? await channel.close() }
+    }
+
+    /// Replaces the admitted set. Keys no longer in it lose their link and backlog, and
+    /// a handshake from them is refused (`.unknownKey`); new keys this node dials are
+    /// dialled now; an address changed for a linked key is used from its next dial.
+    public func setPeers(_ peers: [PublicKey: PeerAddress]) {
+        precondition(peers[config.nodeKey.publicKey] == nil, "a node is not its own peer")
+        let (dropped, toDial) = state.withLockedValue { state in
+            let removed = state.peers.keys.filter { peers[$0] == nil }.sorted()
+            state.peers = peers
+            var dropped: [(PublicKey, any Channel)] = []
+            for peer in removed {
+                state.backlog[peer] = nil
+                state.reconnectDelay[peer] = nil
+                if let link = state.removeLink(peer) { dropped.append((peer, link)) }
+            }
+            let toDial = state.stopped ? [] : peers.keys.filter { config.dials($0) && state.links[$0] == nil }.sorted()
+            return (dropped, toDial)
+        }
+        for (peer, link) in dropped {
+            events(.linkDown(peer: peer, reason: .removed))
+            link.close(promise: nil)
+        }
+        for peer in toDial { dial(peer) }
     }
 
     /// Queues `message` for `peer`. Never blocks; drops (and counts) when full.
     public func send(_ message: [UInt8], to peer: PublicKey) {
         precondition(message.count + ChaChaPoly.tagByteCount <= config.frameBytesMax, "message over frameBytesMax")
         let link = state.withLockedValue { state -> (any Channel)? in
-            guard !state.stopped, config.peers[peer] != nil else { return nil }
+            guard !state.stopped, state.peers[peer] != nil else { return nil }
             guard let link = state.links[peer] else {
                 var queue = state.backlog[peer, default: []]
                 if queue.count >= config.backlogFramesMax {
@@ -86,82 +152,22 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
     }
 
     public func broadcast(_ message: [UInt8]) {
-        for peer in config.peers.keys.sorted() { send(message, to: peer) }
+        for peer in peers.keys.sorted() { send(message, to: peer) }
+    }
+}
+
+extension PeerNetwork.State {
+    /// Takes `peer`'s link out of the table (counted as lost); the caller closes it
+    /// and reports why.
+    mutating func removeLink(_ peer: PublicKey) -> (any Channel)? {
+        guard let link = links.removeValue(forKey: peer) else { return nil }
+        inFlight[peer] = nil
+        stats.linksLost += 1
+        checkLinkCount()
+        return link
     }
 
-    // MARK: links
-
-    private func installHandlers(_ channel: any Channel, dialling peer: PublicKey?) throws {
-        let peers = Set(config.peers.keys)
-        let handshake = LinkHandshake(
-            role: peer == nil ? .responder : .initiator, nodeKey: config.nodeKey, chainID: config.chainID,
-            expectedPeer: peer, isKnown: { peers.contains($0) })
-        try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(FrameDecoder(frameBytesMax: config.frameBytesMax)))
-        try channel.pipeline.syncOperations.addHandler(
-            PeerLinkHandler(
-                handshake: handshake, dialled: peer, delegate: self, handshakeTimeout: config.handshakeTimeout))
-    }
-
-    private func dial(_ peer: PublicKey) {
-        guard let address = config.peers[peer], !state.withLockedValue({ $0.stopped }) else { return }
-        ClientBootstrap(group: group)
-            .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.installHandlers(channel, dialling: peer) }
-            }
-            .connect(host: address.host, port: address.port)
-            .whenFailure { [self] _ in scheduleRedial(peer) }
-    }
-
-    private func scheduleRedial(_ peer: PublicKey) {
-        let delay = state.withLockedValue { state -> TimeAmount? in
-            guard !state.stopped else { return nil }
-            let delay = state.reconnectDelay[peer] ?? config.reconnectDelayMin
-            state.reconnectDelay[peer] = min(delay * 2, config.reconnectDelayMax)
-            return delay
-        }
-        guard let delay else { return }
-        group.next().scheduleTask(in: delay) { [self] in dial(peer) }
-    }
-
-    // MARK: PeerLinkDelegate
-
-    func linkEstablished(_ peer: PublicKey, channel: any Channel) {
-        let (replaced, backlog) = state.withLockedValue { state -> ((any Channel)?, [[UInt8]]) in
-            let replaced = state.links[peer]
-            state.links[peer] = channel
-            state.inFlight[peer] = 0
-            state.reconnectDelay[peer] = nil
-            return (replaced, state.backlog.removeValue(forKey: peer) ?? [])
-        }
-        if let replaced, replaced !== channel { replaced.close(promise: nil) }
-        for message in backlog { send(message, to: peer) }
-    }
-
-    func linkClosed(_ peer: PublicKey?, channel: any Channel, dialled: PublicKey?) {
-        state.withLockedValue { state in
-            if let peer, let current = state.links[peer], current === channel {
-                state.links[peer] = nil
-                state.inFlight[peer] = nil
-            }
-        }
-        if let dialled { scheduleRedial(dialled) }
-    }
-
-    func received(_ message: [UInt8], from peer: PublicKey) {
-        state.withLockedValue { $0.stats.framesReceived += 1 }
-        onMessage(peer, message)
-    }
-
-    func refused(_ reason: String, handshake: Bool, channel: any Channel) {
-        state.withLockedValue { state in
-            if handshake { state.stats.handshakesRefused += 1 } else { state.stats.linksBroken += 1 }
-        }
-    }
-
-    func frameFlushed(to peer: PublicKey) {
-        state.withLockedValue { state in
-            if let count = state.inFlight[peer], count > 0 { state.inFlight[peer] = count - 1 }
-        }
+    func checkLinkCount() {
+        precondition(stats.linksEstablished - stats.linksLost == links.count, "every link up is counted once")
     }
 }

@@ -107,4 +107,27 @@ func handshake(
         var fresh = LinkCipher(keys: responderKeys)
         #expect(throws: LinkCryptoError.authenticationFailed) { try fresh.open(second) }
     }
+
+    /// The pre-authentication frame bound is exactly the larger handshake message, and
+    /// far below the bound on an authenticated link.
+    @Test func handshakeFrameBoundFollowsTheMessageEncodings() throws {
+        var (initiator, responder) = pair()
+        let hello = initiator.helloFrame
+        let (auth, _) = try responder.receive(hello)
+        #expect(hello.count == LinkHello.wireByteCount)
+        #expect(try #require(auth).count == LinkAuth.wireByteCount)
+        #expect(LinkHandshake.frameBytesMax == max(LinkHello.wireByteCount, LinkAuth.wireByteCount))
+        #expect(LinkHandshake.frameBytesMax < PeerNetworkConfig.frameBytesMin)
+        #expect(LinkHandshake.frameBytesMax < 100, "the handshake messages are under 100 bytes")
+        _ = initiator
+    }
+
+    @Test func everyHandshakeErrorHasARefusalReason() {
+        #expect(LinkHandshakeError.wrongChain.refusal == .wrongChain)
+        #expect(LinkHandshakeError.badSignature.refusal == .badSignature)
+        #expect(LinkHandshakeError.unknownKey(alice.publicKey).refusal == .unknownKey)
+        #expect(LinkHandshakeError.selfConnection.refusal == .unexpectedKey)
+        #expect(LinkHandshakeError.malformed("short").refusal == .malformed)
+        #expect(LinkHandshakeError.unsupportedVersion(9).refusal == .unsupportedVersion)
+    }
 }

@@ -15,6 +15,13 @@ final class Inbox: Sendable {
     func contains(_ message: [UInt8], from peer: PublicKey) -> Bool { all.contains { $0.0 == peer && $0.1 == message } }
 }
 
+/// Collects what a network reports.
+final class EventLog: Sendable {
+    private let events = NIOLockedValueBox<[PeerEvent]>([])
+    var all: [PeerEvent] { events.withLockedValue { $0 } }
+    func add(_ event: PeerEvent) { events.withLockedValue { $0.append(event) } }
+}
+
 /// Polls `condition` for up to `seconds`: TCP is real, so delivery takes a moment.
 func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -25,6 +32,32 @@ func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> B
     return condition()
 }
 
+/// Listening ports for tests, in 10000..<30000: below the kernel's ephemeral range,
+/// which outgoing connections draw from (and where port 0 would land), so a test never
+/// races a dial for its port. Starts at a random point so that two test processes
+/// rarely probe the same ports.
+enum TestPorts {
+    static let range = 10_000..<30_000
+    private static let cursor = NIOLockedValueBox(Int.random(in: 0..<20_000))
+
+    static func next() -> Int {
+        cursor.withLockedValue { cursor in
+            defer { cursor = (cursor + 1) % range.count }
+            return range.lowerBound + cursor
+        }
+    }
+}
+
+/// Starts the network `make` builds for a port, on ports from `TestPorts` until one binds.
+func startOnFreePort(_ make: (Int) -> PeerNetwork) async throws -> (PeerNetwork, Int) {
+    var lastError: (any Error)?
+    for _ in 0..<50 {
+        let network = make(TestPorts.next())
+        do { return (network, try await network.start()) } catch { lastError = error }
+    }
+    throw lastError!
+}
+
 /// Three real nodes on loopback. Started largest key first: a node dials only larger
 /// keys, so every address it dials is already bound.
 struct Cluster {
@@ -32,6 +65,7 @@ struct Cluster {
     var ports: [PublicKey: Int] = [:]
     var networks: [PublicKey: PeerNetwork] = [:]
     var inboxes: [PublicKey: Inbox] = [:]
+    var events: [PublicKey: EventLog] = [:]
     let group: MultiThreadedEventLoopGroup
 
     init(size: Int, group: MultiThreadedEventLoopGroup) {
@@ -52,12 +86,27 @@ struct Cluster {
         return config
     }
 
-    mutating func start(_ key: PrivateKey, port: Int = 0) async throws {
+    /// Starts `key`'s node on `port`, or on a free test port.
+    mutating func start(_ key: PrivateKey, port: Int? = nil) async throws {
         let inbox = inboxes[key.publicKey] ?? Inbox()
-        let network = PeerNetwork(config: config(for: key, port: port), group: group) { inbox.add($0, $1) }
-        ports[key.publicKey] = try await network.start()
+        let log = events[key.publicKey] ?? EventLog()
+        let make = { [self] (port: Int) in
+            PeerNetwork(config: config(for: key, port: port), group: group, onMessage: { inbox.add($0, $1) }) {
+                log.add($0)
+            }
+        }
+        let network: PeerNetwork
+        let bound: Int
+        if let port {
+            network = make(port)
+            bound = try await network.start()
+        } else {
+            (network, bound) = try await startOnFreePort(make)
+        }
+        ports[key.publicKey] = bound
         networks[key.publicKey] = network
         inboxes[key.publicKey] = inbox
+        events[key.publicKey] = log
     }
 
     mutating func startAll() async throws {
@@ -91,6 +140,11 @@ struct Cluster {
                     }
                 }
             })
+        for key in cluster.keys {
+            let ups = cluster.events[key.publicKey]!.all.filter { if case .linkUp = $0 { return true } else { return false } }
+            #expect(ups.count == cluster.keys.count - 1, "one link-up event per peer")
+            #expect(cluster.networks[key.publicKey]!.stats.linksEstablished == cluster.keys.count - 1)
+        }
         await cluster.stopAll()
         try await group.shutdownGracefully()
     }
@@ -104,15 +158,16 @@ struct Cluster {
         let stranger = PrivateKey.deterministic(seed: "stranger")
         // The smaller key dials: the stranger must be the one to dial for this test.
         try #require(stranger.publicKey < target.publicKey)
-        let strangerConfig = PeerNetworkConfig(
-            nodeKey: stranger, chainID: "test-chain",
-            peers: [target.publicKey: PeerAddress(host: "127.0.0.1", port: cluster.ports[target.publicKey]!)],
-            listen: PeerAddress(host: "127.0.0.1", port: 0))
-        let intruder = PeerNetwork(config: strangerConfig, group: group) { _, _ in }
-        try await intruder.start()
+        let targetAddress = PeerAddress(host: "127.0.0.1", port: cluster.ports[target.publicKey]!)
+        let (intruder, _) = try await startOnFreePort { port in
+            let strangerConfig = PeerNetworkConfig(
+                nodeKey: stranger, chainID: "test-chain", peers: [target.publicKey: targetAddress],
+                listen: PeerAddress(host: "127.0.0.1", port: port))
+            return PeerNetwork(config: strangerConfig, group: group) { _, _ in }
+        }
         intruder.send([6, 6, 6], to: target.publicKey)
         let targetNetwork = cluster.networks[target.publicKey]!
-        #expect(try await eventually { targetNetwork.stats.handshakesRefused > 0 })
+        #expect(try await eventually { targetNetwork.stats.handshakesRefused(.unknownKey) > 0 })
         #expect(!targetNetwork.connectedPeers.contains(stranger.publicKey))
         #expect(!cluster.inboxes[target.publicKey]!.all.contains { $0.1 == [6, 6, 6] })
         #expect(intruder.connectedPeers.isEmpty)
@@ -134,7 +189,8 @@ struct Cluster {
         junk.writeBytes([1, 2, 3, 4])
         try await raw.writeAndFlush(junk)
         #expect(try await eventually { !raw.isActive }, "the node closes a connection that sends a bad frame")
-        #expect(cluster.networks[target.publicKey]!.stats.handshakesRefused >= 1)
+        #expect(
+            try await eventually { cluster.networks[target.publicKey]!.stats.handshakesRefused(.oversizedFrame) == 1 })
         let other = cluster.keys[1]
         cluster.networks[other.publicKey]!.send([42], to: target.publicKey)
         #expect(try await eventually { cluster.inboxes[target.publicKey]!.contains([42], from: other.publicKey) })
