@@ -66,6 +66,8 @@ public struct Duties: Sendable {
         public var evidenceSubmitted = 0
         /// Results of jobs that were no longer open (settled, or attested meanwhile).
         public var resultsForClosedJobs = 0
+
+        public init() {}
     }
 
     enum Phase: Sendable, Equatable {

@@ -73,9 +73,13 @@ public final class Node: NodeBackend, Sendable {
             listen: PeerAddress(host: peerListen.host, port: peerListen.port))
         if let frames = config.peerBacklogFramesMax { networkConfig.backlogFramesMax = frames }
         let network = PeerNetwork(
-            config: networkConfig,
-            group: group
-        ) { peer, bytes in inbox.enqueue(.peer(peer, bytes)) }
+            config: networkConfig, group: group, onMessage: { peer, bytes in inbox.enqueue(.peer(peer, bytes)) },
+            events: { event in
+                switch event {
+                case .linkUp, .linkDown: logger.info("\(event.description)")
+                case .handshakeRefused, .handshakeRefusalsSuppressed: logger.warning("\(event.description)")
+                }
+            })
         let metrics = NodeMetrics()
         let environment = LiveEnvironment(
             network: network, consensusLog: consensusLog, checkpointFiles: checkpointFiles, blobStore: blobs,
@@ -152,7 +156,11 @@ public final class Node: NodeBackend, Sendable {
         var status = core.status
         status.peersConnected = network.connectedPeers.count
         status.inboxDropped = inbox.dropped
-        status.peerFramesDropped = network.stats.framesDropped
+        let peerStats = network.stats
+        status.peerFramesDropped = peerStats.framesDropped
+        status.handshakesRefused = peerStats.handshakesRefused
+        status.handshakesInProgress = peerStats.handshakesInProgress
+        status.peerLinksLost = peerStats.linksLost
         return status
     }
     public var ledger: Ledger { core.ledger }

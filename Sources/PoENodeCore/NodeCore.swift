@@ -72,6 +72,8 @@ public final class NodeCore: @unchecked Sendable {
     var seenCheckpoints: [UInt64]
     var seenViews: [UInt64]
     let replicaKeysHex: [String]
+    /// The duties' counters as last published, to log each new drop with its reason.
+    var publishedDutyCounters = Duties.Counters()
 
     /// `signatures` verifies each signature once, whatever path it arrives by (votes
     /// are retransmitted byte for byte, requests arrive from clients and peers).
@@ -294,6 +296,7 @@ public final class NodeCore: @unchecked Sendable {
     // MARK: publishing
 
     func publish() {
+        logNewDrops()
         if replica.view != reportedView {
             reportedView = replica.view
             environment.observe(
@@ -328,6 +331,24 @@ public final class NodeCore: @unchecked Sendable {
                 lastView: own ? replica.view : seenViews[index])
         }
         published.withLock { $0.status = status }
+    }
+
+    /// Logs what the duties dropped or had to retry since the last group, with why.
+    func logNewDrops() {
+        let now = duties.counters
+        let before = publishedDutyCounters
+        guard now != before else { return }
+        publishedDutyCounters = now
+        let drops: [(Int, Int, String)] = [
+            (now.jobsSkippedFull, before.jobsSkippedFull, "jobs skipped: \(duties.settings.jobsOpenMax) jobs already open"),
+            (now.runnerFull, before.runnerFull, "job runs postponed: the runner was full (retried)"),
+            (now.localBlobFailures, before.localBlobFailures, "blobs unreadable in the local store (fetched again)"),
+            (now.ownRequestsUntracked, before.ownRequestsUntracked, "requests not tracked for resending: table full"),
+            (now.resultsForClosedJobs, before.resultsForClosedJobs, "job results for jobs no longer open (ignored)"),
+        ]
+        for (count, earlier, reason) in drops where count > earlier {
+            environment.observe(.log(.warning, reason, ["count": "\(count - earlier)", "total": "\(count)"]))
+        }
     }
 
     /// The status as of the loop's last group.

@@ -43,6 +43,12 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     /// Frames to peers dropped because a peer's bounded queue was full; PBFT's
     /// retransmission recovers them, at a cost in latency.
     public var peerFramesDropped = 0
+    /// Peer-port connections that ended their handshake without a link (all reasons).
+    public var handshakesRefused = 0
+    /// Connections on the peer port now in their handshake.
+    public var handshakesInProgress = 0
+    /// Authenticated peer links that went down.
+    public var peerLinksLost = 0
     /// Client requests waiting to be ordered and executed; at the bound, new ones are
     /// refused (HTTP 503).
     public var pendingRequests = 0
