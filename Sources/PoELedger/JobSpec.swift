@@ -43,7 +43,9 @@ public struct JobSpec: Sendable, Equatable {
     }
 
     /// Why this spec is refused, or nil when it is acceptable under `parameters`.
-    func problem(parameters: LedgerParameters) -> String? {
+    /// Why the ledger would refuse this spec, or nil: the API refuses it at the door with
+    /// the same words, so a client learns at once and spends no nonce.
+    public func problem(parameters: LedgerParameters) -> String? {
         if entryPoint.isEmpty { return "entry point is empty" }
         if fuelLimit == 0 { return "fuel limit is zero" }
         if memoryLimitPages == 0 || memoryLimitPages > JobSpec.memoryLimitPagesMax {

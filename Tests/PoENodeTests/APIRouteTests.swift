@@ -76,6 +76,8 @@ import Testing
 @Suite struct TransactionRouteTests {
     @Test func submitThenFollowToCommit() async throws {
         let backend = try FakeBackend()
+        try backend.blobs.put(Array("code".utf8))
+        try backend.blobs.put(Array("input".utf8))
         let transaction = try backend.transaction(TestKeys.account(7), .submitJob(spec: JobDriver.spec(), fee: 500))
         try await testApp(backend).test(.router) { client in
             let submitted = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(transaction.wireBytes))
@@ -97,9 +99,11 @@ import Testing
 
     @Test func rejectedTransactionSaysWhy() async throws {
         let backend = try FakeBackend()
-        // Signed correctly, refused by the ledger: more than the account holds.
+        // Signed correctly, refused by the ledger: more than the account holds (which only
+        // ordering can tell: a transfer to it could come first).
+        let balance = try #require(try backend.ledger.account(TestKeys.account(6).publicKey)).balance
         let transaction = SignedTransaction.make(
-            signer: TestKeys.account(6), nonce: 1, body: .transfer(to: TestKeys.account(1).publicKey, amount: 1_000_000))
+            signer: TestKeys.account(6), nonce: 1, body: .transfer(to: TestKeys.account(1).publicKey, amount: balance + 1))
         try await testApp(backend).test(.router) { client in
             let submitted = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(transaction.wireBytes))
             #expect(submitted.status == .accepted)
@@ -109,6 +113,50 @@ import Testing
             #expect(status.status == "rejected")
             #expect(status.height == 1)
             #expect(status.reason?.contains("insufficientFunds") == true)
+        }
+    }
+
+    /// What the ledger would refuse anyway and ordering cannot change is refused at the
+    /// door with a reason; nothing reaches consensus, no nonce is used.
+    @Test func whatCanBeRefusedWithoutOrderingIsRefusedAtTheDoor() async throws {
+        let backend = try FakeBackend()
+        let signer = TestKeys.account(7)
+        let recipient = TestKeys.account(1).publicKey
+        let supply = backend.ledger.genesis.mintedSupply
+        var outOfBounds = JobDriver.spec()
+        outOfBounds.deadlineHeights = backend.ledger.genesis.parameters.jobDeadlineHeightsMax + 1
+        var noFuel = JobDriver.spec()
+        noFuel.fuelLimit = 0
+        let refusals: [(TransactionBody, HTTPResponse.Status, String)] = [
+            (.transfer(to: recipient, amount: 0), .badRequest, "a transfer of zero"),
+            (.transfer(to: recipient, amount: UInt64.max), .badRequest, "more than all tokens"),
+            (.submitJob(spec: JobDriver.spec(), fee: supply + 1), .badRequest, "more than all tokens"),
+            (.submitJob(spec: outOfBounds, fee: 10), .badRequest, "deadline"),
+            (.submitJob(spec: noFuel, fee: 10), .badRequest, "fuel limit is zero"),
+            (.submitJob(spec: JobDriver.spec(), fee: 10), .badRequest, "upload it first"),
+        ]
+        try await testApp(backend).test(.router) { client in
+            for (body, status, reason) in refusals {
+                let transaction = SignedTransaction.make(signer: signer, nonce: 1, body: body)
+                let response = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(transaction.wireBytes))
+                #expect(response.status == status, "\(body)")
+                #expect(response.errorText?.contains(reason) == true, "\(response.errorText ?? "")")
+            }
+            #expect(backend.submitted.isEmpty, "nothing reached consensus")
+
+            // Ordered once, then replayed: 409 with its fate. A nonce not above the
+            // account's last ordered one: 409, with the nonce to use.
+            let first = SignedTransaction.make(signer: signer, nonce: 1, body: .transfer(to: recipient, amount: 5))
+            _ = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(first.wireBytes))
+            try backend.commitSubmitted()
+            let replay = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(first.wireBytes))
+            #expect(replay.status == .conflict)
+            #expect(replay.errorText?.contains("committed at height 1") == true)
+            let stale = SignedTransaction.make(signer: signer, nonce: 1, body: .transfer(to: recipient, amount: 6))
+            let refused = try await client.execute(uri: "/transactions", method: .post, body: ByteBuffer(stale.wireBytes))
+            #expect(refused.status == .conflict)
+            #expect(refused.errorText?.contains("nonce 2 or higher") == true)
+            #expect(backend.submitted.isEmpty)
         }
     }
 

@@ -21,10 +21,11 @@ import Testing
             #expect(try await client.status() == backend.status)
             #expect(try await client.chain().chainID == TestGenesis.chainID)
 
-            let code = Array("code bytes".utf8)
+            let code = Array("code".utf8)
             let hash = try await client.uploadBlob(code)
             #expect(hash == Digest.sha256(code))
             #expect(try await client.blob(hash) == code)
+            _ = try await client.uploadBlob(Array("input".utf8))
 
             let signer = TestKeys.account(7)
             let account = try await client.account(signer.publicKey)

@@ -17,11 +17,13 @@ extension APIHandlers {
         }
         // The ledger would record an undecodable body as failed; refusing it here tells
         // the client at once and costs no one a nonce.
+        let body: TransactionBody
         do {
-            _ = try TransactionBody.decode(wireBytes: transaction.body)
+            body = try TransactionBody.decode(wireBytes: transaction.body)
         } catch {
             throw APIError.badRequest("the transaction body does not decode: \(error)")
         }
+        try TransactionAdmission(backend: backend).check(transaction, body: body)
         do {
             try backend.submit(transaction)
         } catch .badSignature {
