@@ -174,7 +174,12 @@ public final class Node: NodeBackend, Sendable {
             signature: transaction.signature)
         // The published count lags the loop by at most one group; a request that still
         // finds no room there is marked refused rather than accepted and lost.
-        guard core.status.pendingRequests < core.config.pendingRequestsMax, inbox.enqueue(.client(request)) else {
+        guard core.status.pendingRequests < core.config.pendingRequestsMax else { throw .overloaded }
+        // Pending from the moment it is accepted: a client that asks at once must not hear
+        // "not seen". The loop may still refuse it, and then says why.
+        core.noteAccepted(transaction.id)
+        guard inbox.enqueue(.client(request)) else {
+            core.noteRefused(transaction.id, reason: SubmitError.overloaded.description)
             throw .overloaded
         }
         environment.metrics.noteArrival(request.key)

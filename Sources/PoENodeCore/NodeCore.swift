@@ -351,6 +351,17 @@ public final class NodeCore: @unchecked Sendable {
         }
     }
 
+    /// The API took a client's transaction: it reads `pending` from now on, before the
+    /// loop has seen it (the loop may then refuse it, and says so).
+    public func noteAccepted(_ id: Digest) {
+        published.withLock { $0.transactions.setIfUnordered(id, .pending) }
+    }
+
+    /// The API could not hand the transaction to the loop.
+    public func noteRefused(_ id: Digest, reason: String) {
+        published.withLock { $0.transactions.setIfUnordered(id, .refused(reason: reason)) }
+    }
+
     /// The status as of the loop's last group.
     public var status: NodeStatus { published.withLock { $0.status } }
 

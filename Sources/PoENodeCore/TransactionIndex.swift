@@ -29,12 +29,12 @@ struct TransactionIndex {
         assert(statuses.count <= capacity)
     }
 
-    /// Sets a status of a transaction not yet ordered (unknown, or refused before and now
-    /// submitted again); an ordered one keeps its committed or rejected status.
+    /// Sets a status of a transaction not yet ordered (unknown, pending, or refused before
+    /// and now submitted again); an ordered one keeps its committed or rejected status.
     mutating func setIfUnordered(_ id: Digest, _ status: TransactionStatus) {
         switch statuses[id] {
-        case nil, .refused?: set(id, status)
-        case .pending?, .committed?, .rejected?: break
+        case nil, .pending?, .refused?: set(id, status)
+        case .committed?, .rejected?: break
         }
     }
 

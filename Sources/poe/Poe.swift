@@ -6,7 +6,8 @@ struct Poe: AsyncParsableCommand {
         commandName: "poe",
         abstract: "Proof-of-execution network: keys, testnets, nodes, jobs, simulation.",
         subcommands: [
-            KeygenCommand.self, TestnetCommand.self, NodeCommand.self, ClusterCommand.self,
+            KeygenCommand.self, KeyCommand.self, TestnetCommand.self, NodeCommand.self, ClusterCommand.self,
+            TransferCommand.self,
             SubmitCommand.self, JobCommand.self, ResultCommand.self, VerifyCommand.self, StatusCommand.self,
             RunCommand.self, SimCommand.self, BenchCommand.self,
         ])

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import PoECrypto
+import PoELedger
+import PoENode
+
+/// `poe transfer`: moves tokens from the key's account to another account.
+struct TransferCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfer",
+        abstract: "Send tokens from the account of --key to --to.",
+        discussion: "Signs a Transfer with the account's next nonce. With --wait, follows it until it is committed.")
+
+    @OptionGroup var options: NodeClientOptions
+
+    @Option(name: .long, help: "The sender's key file.")
+    var key: String
+    @Option(name: .long, help: "The recipient's public key (64 hex digits).")
+    var to: String
+    @Option(name: .long, help: "How many tokens to send (at least 1).")
+    var amount: UInt64
+    @Flag(name: .long, help: "Wait until the transfer is committed, rejected or refused.")
+    var wait = false
+    @Option(name: .long, help: "Seconds to wait with --wait.")
+    var timeout: Int = 60
+
+    func validate() throws {
+        guard amount > 0 else { throw ValidationError("--amount must be at least 1") }
+        guard (try? PublicKey(hex: to)) != nil else { throw ValidationError("--to must be a 64-hex-digit public key") }
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() async throws {
+        let signer: PrivateKey
+        do { signer = try KeyFile.read(from: key) } catch { throw CommandFailure(error.description) }
+        let recipient = try PublicKey(hex: to)
+        let client = try options.client()
+        let account = try await calling { () async throws(NodeClientError) in try await client.account(signer.publicKey) }
+        guard account.balance >= amount else {
+            throw CommandFailure("the account \(signer.publicKey.short) holds \(account.balance), less than \(amount)")
+        }
+        let transaction = SignedTransaction.make(
+            signer: signer, nonce: account.nonce + 1, body: .transfer(to: recipient, amount: amount))
+        let id = try await calling { () async throws(NodeClientError) in try await client.submit(transaction) }
+        print("transaction  \(id.hex) (nonce \(transaction.nonce))")
+        guard wait else { return }
+        try await TransactionWaiter(client: client, id: id, timeoutSeconds: timeout).run()
+    }
+}
+
+/// Follows a transaction until it is committed, rejected or refused, printing its fate.
+struct TransactionWaiter {
+    let client: NodeClient
+    let id: Digest
+    let timeoutSeconds: Int
+
+    func run() async throws {
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        while ContinuousClock.now < deadline {
+            let status = try await calling { () async throws(NodeClientError) in try await client.transactionStatus(id) }
+            switch status.status {
+            case "committed":
+                print("committed at height \(status.height ?? 0)")
+                return
+            case "rejected": throw CommandFailure("rejected at height \(status.height ?? 0): \(status.reason ?? "")")
+            case "refused": throw CommandFailure("refused, never ordered: \(status.reason ?? "")")
+            default: try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        throw CommandFailure("still pending after \(timeoutSeconds) s")
+    }
+}
