@@ -17,7 +17,11 @@ extension Replica {
     /// it sends, so a Byzantine replica cannot grow our memory.
     mutating func recordCheckpointVote(_ m: Signed<Checkpoint>) {
         let sequence = m.payload.sequence
-        guard sequence > stable.sequence else { counters.outOfWindow += 1; return }
+        guard sequence > stable.sequence else {
+            counters.outOfWindow += 1
+            noteSenderBehind(m.sender, sequence: sequence)
+            return
+        }
         var votes = checkpointVotes[m.sender] ?? [:]
         guard votes[sequence] == nil else { counters.duplicates += 1; return }
         votes[sequence] = m
@@ -64,6 +68,7 @@ extension Replica {
         let low = stable.sequence
         slots = slots.filter { $0.key > low }
         snapshots = snapshots.filter { $0.key > low }
+        foreignCommits = foreignCommits.filter { $0.key > low }
         for (sender, votes) in checkpointVotes {
             let kept = votes.filter { $0.key > low }
             checkpointVotes[sender] = kept.isEmpty ? nil : kept

@@ -76,8 +76,16 @@ extension Replica {
     /// not accepted another one for (v, n); then it multicasts a prepare.
     mutating func onPrePrepare(_ m: Signed<PrePrepare>) {
         let sequence = m.payload.sequence
-        guard status == .normal, m.payload.view == view else { counters.wrongView += 1; return }
-        guard inWindow(sequence) else { counters.outOfWindow += 1; return }
+        guard status == .normal, m.payload.view == view else {
+            counters.wrongView += 1
+            noteForeignPrePrepare(m)
+            return
+        }
+        guard inWindow(sequence) else {
+            counters.outOfWindow += 1
+            noteSenderBehind(m.sender, sequence: sequence)
+            return
+        }
         guard m.sender == config.primary(of: view) else { counters.wrongView += 1; return }
         if let existing = slots[sequence]?.prePrepare {
             if existing.payload.batch.digest != m.payload.batch.digest { counters.conflictingPrePrepares += 1 }
@@ -94,7 +102,11 @@ extension Replica {
     mutating func onPrepare(_ m: Signed<Prepare>) {
         let sequence = m.payload.sequence
         guard status == .normal, m.payload.view == view else { counters.wrongView += 1; return }
-        guard inWindow(sequence) else { counters.outOfWindow += 1; return }
+        guard inWindow(sequence) else {
+            counters.outOfWindow += 1
+            noteSenderBehind(m.sender, sequence: sequence)
+            return
+        }
         guard m.sender != config.primary(of: view) else { counters.wrongView += 1; return }
         guard slots[sequence]?.prepares[m.sender] == nil else { counters.duplicates += 1; return }
         slots[sequence, default: Slot()].prepares[m.sender] = m
@@ -103,8 +115,16 @@ extension Replica {
 
     mutating func onCommit(_ m: Signed<Commit>) {
         let sequence = m.payload.sequence
-        guard status == .normal, m.payload.view == view else { counters.wrongView += 1; return }
-        guard inWindow(sequence) else { counters.outOfWindow += 1; return }
+        guard status == .normal, m.payload.view == view else {
+            counters.wrongView += 1
+            noteForeignCommit(m)
+            return
+        }
+        guard inWindow(sequence) else {
+            counters.outOfWindow += 1
+            noteSenderBehind(m.sender, sequence: sequence)
+            return
+        }
         guard slots[sequence]?.commits[m.sender] == nil else { counters.duplicates += 1; return }
         slots[sequence, default: Slot()].commits[m.sender] = m
         checkCommitted(sequence)

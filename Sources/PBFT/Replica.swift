@@ -30,6 +30,8 @@ public struct Replica: Sendable {
         public var rejectedNewViews = 0
         public var rejectedStateTransfers = 0
         public var divergentCheckpoints = 0
+        /// Batches executed on a quorum of commits from a view this replica was not in.
+        public var foreignCertificates = 0
     }
 
     struct Slot: Sendable {
@@ -101,6 +103,9 @@ public struct Replica: Sendable {
     var stateTransferAskedTick: UInt64?
     /// What this replica signed, per (phase, view, sequence): the guard against equivocation.
     var signedVotes: [VoteKey: Digest] = [:]
+    /// Commits seen for undecided sequences in views this replica is not in.
+    var foreignCommits: [UInt64: ForeignCommits] = [:]
+    var stableProofSentTick: [ReplicaID: UInt64] = [:]
     var actions: [Action] = []
 
     public init(config: Config, id: ReplicaID, key: PrivateKey) {
@@ -212,5 +217,6 @@ public struct Replica: Sendable {
         precondition(pending.count <= config.pendingRequestsMax, "pending over bound")
         precondition(pending.count == pendingKeys.count, "pending index out of sync")
         precondition(viewChangeVotes.count <= config.replicaCount, "view changes over n")
+        precondition(foreignCommitsWithinBounds(), "foreign commits over the window")
     }
 }

@@ -1,0 +1,73 @@
+@testable import PBFT
+import PoECrypto
+import Testing
+
+/// Catching up on an idle chain, where no new request times out to pull every replica
+/// into one view again (found by the whole-node simulator's convergence check).
+@Suite struct CatchUpTests {
+    /// A replica alone in a higher view (its view change went nowhere) still executes what
+    /// the others commit: a quorum of commits for one (view, digest) with the batch proves
+    /// it committed. It does not vote in the view it left.
+    @Test func aReplicaAloneInAHigherViewExecutesBatchesCommittedByAQuorumWithoutVoting() {
+        var h = Harness(n: 4)
+        // Replica 3 moves to view 1 alone: its pending request timed out, the others'
+        // did not (they never saw it).
+        h.step(3, .request(Harness.request(timestamp: 9, operation: "lost")))
+        h.tick(12, drop: { $0.from == 3 || $0.to == 3 })
+        #expect(h.replicas[3].view == 1 && h.replicas[3].status == .changingView)
+        #expect(h.replicas[0].view == 0)
+
+        // The others commit a batch in view 0; replica 3 only hears them.
+        h.outbox = []
+        let request = Harness.request(timestamp: 1)
+        for id in 0..<3 { h.step(ReplicaID(id), .request(request)) }
+        h.run(drop: { $0.from == 3 })
+        #expect(h.sequencesDelivered(0) == [1])
+        #expect(h.sequencesDelivered(3) == [1], "replica 3 executed the committed batch from the quorum's commits")
+        #expect(h.replicas[3].counters.foreignCertificates == 1)
+        #expect(h.replicas[3].view == 1, "and stayed in the view it asked for")
+        #expect(h.persisted[3].allSatisfy {
+            if case .signed(.commit(let m)) = $0 { return m.payload.view != 0 } else { return true }
+        }, "it signed nothing in view 0 after leaving it")
+    }
+
+    /// Fewer than a quorum of commits for a batch prove nothing: nothing is executed.
+    @Test func fewerThanAQuorumOfForeignCommitsExecuteNothing() {
+        var h = Harness(n: 4)
+        h.step(3, .request(Harness.request(timestamp: 9, operation: "lost")))
+        h.tick(12, drop: { $0.from == 3 || $0.to == 3 })
+        h.outbox = []
+        let request = Harness.request(timestamp: 1)
+        for id in 0..<3 { h.step(ReplicaID(id), .request(request)) }
+        // Replica 3 hears the pre-prepare and only replica 1's commit.
+        h.run(drop: { $0.from == 3 || ($0.to == 3 && { if case .commit(let m) = $0.message { return m.sender != 1 } else { return false } }($0)) })
+        #expect(h.sequencesDelivered(0) == [1])
+        #expect(h.sequencesDelivered(3).isEmpty)
+    }
+
+    /// A replica behind a stable checkpoint whose own messages show it is behind gets the
+    /// checkpoint's proof from a peer: even when fewer than a quorum of replicas executed
+    /// the checkpoint themselves (the others installed its state), it can adopt it.
+    @Test func aReplicaBehindAStableCheckpointIsSentItsProof() {
+        var h = Harness(n: 4)
+        h.down = [3]
+        for timestamp in UInt64(1)...4 { h.submit(Harness.request(timestamp: timestamp)) ; h.run() }
+        #expect(h.replicas[0].stable.sequence == 4)
+        h.down = []
+        h.outbox = []
+        // Replica 3 says something about a sequence at or below 4 (its checkpoint at 0 is
+        // retransmitted, say): replica 0 answers with the proof of checkpoint 4.
+        let actions = h.step(0, .message(.checkpoint(h.sign(Checkpoint(sequence: 4, stateDigest: Digest.sha256("stale")), as: 3))))
+        let sent = actions.compactMap { action -> Signed<Checkpoint>? in
+            if case .send(.checkpoint(let m), to: 3) = action { return m } else { return nil }
+        }
+        #expect(sent.count >= h.config.quorum.quorum - 1)
+        #expect(Set(sent.map(\.payload.sequence)) == [4])
+        h.run()
+        #expect(h.replicas[3].stable.sequence == 4, "replica 3 adopted the stable checkpoint from the forwarded proof")
+        #expect(h.fetches[3].map(\.sequence) == [4], "and asks for its state")
+        // Rate-limited: the same signal within a retransmission period sends nothing more.
+        let again = h.step(0, .message(.checkpoint(h.sign(Checkpoint(sequence: 4, stateDigest: Digest.sha256("stale")), as: 3))))
+        #expect(!again.contains { if case .send(.checkpoint, _) = $0 { return true } else { return false } })
+    }
+}
