@@ -18,23 +18,30 @@ extension Replica {
     /// The primary assigns sequence numbers to batches while the window has room.
     /// Requests stay pending (on the primary too) until executed, so that a proposal that
     /// never commits still times out and replaces the primary.
+    ///
+    /// Adaptive batching (as in BFT-SMaRt): with nothing in flight a batch is proposed at
+    /// once, however small — the latency at rest is then the protocol's own; while earlier
+    /// batches are in flight, requests wait and the batch grows until it is full (full
+    /// batches use the window's pipeline) or the oldest request has waited
+    /// `batchDelayTicks`.
     mutating func tryPropose() {
         guard status == .normal, isPrimary, !pending.isEmpty, nextSequence < highWatermark else { return }
-        // A batch is due only when enough requests wait or the oldest has waited long
-        // enough. `pending` is in arrival order, so its head bounds every candidate's
-        // wait: checking it first spares the set building below on most arrivals.
-        guard pending.count >= config.batchSizeMax || nowTicks - pending[0].arrivalTick >= config.batchDelayTicks else {
-            return
-        }
+        // `pending` is in arrival order, so its head bounds every candidate's wait:
+        // checking it first spares the set building below on most arrivals.
+        guard isBatchDue(count: pending.count, oldestArrival: pending[0].arrivalTick) else { return }
         let inLog = requestKeysInLog()
         var candidates = pending.filter { !inLog.contains($0.request.key) }[...]
         while let oldest = candidates.first, nextSequence < highWatermark {
-            let full = candidates.count >= config.batchSizeMax
-            guard full || nowTicks - oldest.arrivalTick >= config.batchDelayTicks else { return }
+            guard isBatchDue(count: candidates.count, oldestArrival: oldest.arrivalTick) else { return }
             let chosen = candidates.prefix(config.batchSizeMax).map(\.request)
             candidates = candidates.dropFirst(chosen.count)
             guard propose(Batch(requests: chosen)) else { return }
         }
+    }
+
+    /// Whether `count` waiting requests, the oldest arrived at `oldestArrival`, make a batch now.
+    func isBatchDue(count: Int, oldestArrival: UInt64) -> Bool {
+        count >= config.batchSizeMax || nextSequence == lastExecuted || nowTicks - oldestArrival >= config.batchDelayTicks
     }
 
     /// An idle primary whose application wants progress proposes an empty batch, one at

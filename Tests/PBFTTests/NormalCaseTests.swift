@@ -36,17 +36,22 @@ import Testing
         #expect(prePrepares(actions).isEmpty)
     }
 
-    @Test func primaryBatchesUpToTheBatchSizeOrTheBatchDelay() {
+    /// Adaptive batching: with nothing in flight a request leaves at once; while a batch
+    /// is in flight the next one grows to the batch size, or leaves after the batch delay.
+    @Test func primaryProposesAtOnceWhenIdleAndBatchesWhileABatchIsInFlight() {
         var h = Harness(n: 4, batchSizeMax: 3, batchDelayTicks: 5)
-        #expect(prePrepares(h.step(0, .request(Harness.request(client: 0, timestamp: 1)))).isEmpty)
-        #expect(prePrepares(h.step(0, .request(Harness.request(client: 1, timestamp: 1)))).isEmpty)
-        let full = prePrepares(h.step(0, .request(Harness.request(client: 2, timestamp: 1))))
-        #expect(full.count == 1 && full.first?.payload.batch.requests.count == 3)
-        h.step(0, .request(Harness.request(client: 3, timestamp: 1)))
+        let first = prePrepares(h.step(0, .request(Harness.request(client: 0, timestamp: 1))))
+        #expect(first.count == 1 && first.first?.payload.batch.requests.count == 1, "nothing in flight: proposed at once")
+        #expect(prePrepares(h.step(0, .request(Harness.request(client: 1, timestamp: 1)))).isEmpty, "one in flight: it waits")
+        #expect(prePrepares(h.step(0, .request(Harness.request(client: 2, timestamp: 1)))).isEmpty)
+        let full = prePrepares(h.step(0, .request(Harness.request(client: 3, timestamp: 1))))
+        #expect(full.count == 1 && full.first?.payload.batch.requests.count == 3, "a full batch leaves at once")
+        #expect(full.first?.payload.sequence == 2)
+        h.step(0, .request(Harness.request(client: 0, timestamp: 2)))
         var proposed: [Signed<PrePrepare>] = []
         for _ in 0..<5 { proposed += prePrepares(h.step(0, .tick)) }
         #expect(proposed.count == 1, "a partial batch leaves after the batch delay")
-        #expect(proposed.first?.payload.sequence == 2)
+        #expect(proposed.first?.payload.sequence == 3)
     }
 
     @Test func primaryPipelinesSeveralSequenceNumbersBeforeAnyCommits() {
