@@ -2,6 +2,7 @@ import PoECrypto
 @_spi(Fuzzing) import WasmKit
 import WasmKitWASI
 @_spi(WASIPlatform) import WASI
+import struct WasmParser.WasmFeatureSet
 
 /// Runs jobs under WasmKit with fuel metering, a memory cap and a fixed WASI host.
 ///
@@ -13,6 +14,12 @@ public enum Executor {
     public static let jobArguments = ["job"]
     /// WasmKit's interpreter stack, fixed so that recursion depth traps identically.
     static let stackBytes = 1 << 19
+    /// Largest module, counted after NaN canonicalization (which adds instructions).
+    static let moduleBytesMax = 64 << 20
+    /// WasmKit's proposals beyond the core spec that jobs may use. The canonicalizer refuses
+    /// every opcode outside them before WasmKit sees the module; named here rather than
+    /// taken from WasmKit's `.default`, which a WasmKit update could change.
+    static let features: WasmFeatureSet = [.referenceTypes, .exceptionHandling]
 
     /// Fetches the code and input from `store` (each re-hashed on read), runs the job, and
     /// stores its output and log there (under `outputHash` and `logHash`) to be served.
@@ -43,9 +50,18 @@ public enum Executor {
         if Digest.sha256(input) != job.inputHash {
             return notRun(job, .hashMismatch(.input))
         }
+        let canonical: [UInt8]
+        do {
+            canonical = try NaNCanonicalizer.canonicalize(code, bytesMax: moduleBytesMax)
+        } catch {
+            switch error {
+            case .malformed: return notRun(job, .invalidModule(.malformed))
+            case .tooLarge: return notRun(job, .invalidModule(.tooLarge))
+            }
+        }
         let module: Module
         do {
-            module = try parseWasm(bytes: code)
+            module = try parseWasm(bytes: canonical, features: features)
         } catch {
             return notRun(job, .invalidModule(.malformed))
         }
@@ -58,7 +74,7 @@ public enum Executor {
 
     private static func execute(_ job: JobExecution, module: Module, input: [UInt8]) -> ExecutionResult {
         let engine = Engine(configuration: EngineConfiguration(
-            compilationMode: .eager, stackSize: stackBytes, fuelMetering: true))
+            compilationMode: .eager, stackSize: stackBytes, features: features, fuelMetering: true))
         let store = Store(engine: engine)
         let cap = MemoryCap(memoryLimitPages: job.memoryLimitPages)
         store.resourceLimiter = cap
