@@ -126,6 +126,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .testTarget(
+            name: "PoEExecutorTests",
+            dependencies: [
+                "PoEExecutor", "PoECrypto", "PoEWire",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ],
+            swiftSettings: strict),
     ]
 )
