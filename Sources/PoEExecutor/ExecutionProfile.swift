@@ -19,7 +19,10 @@ public struct ExecutionProfile: Hashable, Sendable, CustomStringConvertible {
     /// validation come from it.
     public let engine: String
     /// The WebAssembly features a module may use, by proposal name. Anything else is
-    /// refused before parsing (`invalidModule(malformed)`).
+    /// refused before parsing (`invalidModule(malformed)`): SIMD, threads, tail calls, typed
+    /// references, GC, multiple memories, memory64, and the bulk memory and table copies
+    /// (`memory.init/copy/fill`, `table.init/copy/fill`), which WasmKit prices at one unit
+    /// per 64 bytes, 2 to 8 times too little wall time per unit (docs/PERFORMANCE.md).
     public let features: [String]
     /// What a NaN result's bits are. "canonical": every NaN an arithmetic instruction
     /// produces is positive, quiet, with a zero payload (f32 7fc00000, f64 7ff8000000000000),
@@ -50,7 +53,7 @@ public struct ExecutionProfile: Hashable, Sendable, CustomStringConvertible {
         engine: "WasmKit 0.4.2 (eager compilation, direct-threaded interpreter, fuel metering)",
         features: [
             "mvp", "mutable-globals", "sign-extension", "saturating-float-to-int", "multi-value",
-            "bulk-memory", "reference-types", "exception-handling",
+            "reference-types without bulk table operations", "exception-handling",
         ],
         nanRule: "canonical",
         stackBytes: 1 << 19,
@@ -60,8 +63,8 @@ public struct ExecutionProfile: Hashable, Sendable, CustomStringConvertible {
         logBytesMax: JobExecution.logBytesMaxLimit,
         tableElementsMax: 100_000,
         fuel: FuelPrices(
-            instruction: 1, bulkBytesPerFuel: 64, hostCall: 64, hostCallByte: 1, randomByte: 1, iovec: 1,
-            memoryPage: 1, tableElement: 1),
+            instruction: 1, bulkBytesPerFuel: 64, hostCall: 1_000, inputByte: 1, outputByte: 4, pathByte: 2,
+            randomByte: 16, iovec: 128, grow: 128, memoryPage: 65_536, tableElement: 2),
         host: HostInterface(
             arguments: ["job"], environment: [], wallClockSeconds: 1_704_067_200, monotonicNanoseconds: 0,
             randomDomain: "poe.job.random.v1",
@@ -85,14 +88,22 @@ public struct FuelPrices: Hashable, Sendable {
     public let bulkBytesPerFuel: UInt64
     /// Every WASI call, linked or stubbed, before it runs.
     public let hostCall: UInt64
-    /// Each byte a WASI call reads or writes in the job's memory or its stdio: stdin read,
-    /// stdout and stderr written (dropped log bytes too), paths, buffers a call may fill.
-    public let hostCallByte: UInt64
+    /// Each byte a job reads from stdin.
+    public let inputByte: UInt64
+    /// Each byte a job writes to stdout or stderr (dropped log bytes too): kept, then hashed.
+    public let outputByte: UInt64
+    /// Each byte of a length argument the host reads or fills in the job's memory, other
+    /// than stdio: paths (read and scanned whole), directory and link buffers.
+    public let pathByte: UInt64
     /// Each byte `random_get` is asked for, before it is made.
     public let randomByte: UInt64
     /// Each buffer descriptor of an `fd_read`/`fd_write`-style call, before it runs.
     public let iovec: UInt64
-    /// Each 64 KiB page of linear memory granted, initial memory included.
+    /// Each `memory.grow` or `table.grow` that reaches the limiter, granted or refused, and
+    /// each initial memory or table.
+    public let grow: UInt64
+    /// Each 64 KiB page of linear memory granted, initial memory included: one unit per byte,
+    /// for the page faults of its first use and the unmapping at the end.
     public let memoryPage: UInt64
     /// Each element of a table as it stands after a grant (initial or `table.grow`): WasmKit
     /// copies the whole table on every grow, even by zero.
@@ -139,7 +150,8 @@ extension ExecutionProfile: WireEncodable {
 
 extension FuelPrices: WireEncodable {
     public func encode(to writer: inout WireWriter) {
-        for price in [instruction, bulkBytesPerFuel, hostCall, hostCallByte, randomByte, iovec, memoryPage, tableElement] {
+        for price in [instruction, bulkBytesPerFuel, hostCall, inputByte, outputByte, pathByte, randomByte, iovec,
+                      grow, memoryPage, tableElement] {
             writer.write(price)
         }
     }

@@ -98,10 +98,10 @@ public enum Executor {
             fuel: fuel)
         store.resourceLimiter = cap
 
-        let meter = ByteMeter()
-        let stdin = InputStream(input, meter: meter)
-        let stdout = CaptureStream(bytesMax: Int(job.outputBytesMax), overflow: .stopRun, meter: meter)
-        let stderr = CaptureStream(bytesMax: Int(job.logBytesMax), overflow: .truncate, meter: meter)
+        let (read, written) = (ByteMeter(), ByteMeter())
+        let stdin = InputStream(input, meter: read)
+        let stdout = CaptureStream(bytesMax: Int(job.outputBytesMax), overflow: .stopRun, meter: written)
+        let stderr = CaptureStream(bytesMax: Int(job.logBytesMax), overflow: .truncate, meter: written)
         let host = profile.host
         // WasmKit's bridge takes the environment as a dictionary, whose order differs between
         // processes: only an empty (or one-entry) environment is the same everywhere.
@@ -116,7 +116,8 @@ public enum Executor {
                 randomGenerator: SeededRandom(domain: host.randomDomain, jobID: job.jobID))
             outcome = try wasi.runAndClose { wasi in
                 var imports = Imports()
-                MeteredHost.link(wasi, into: &imports, store: store, prices: profile.fuel, fuel: fuel, meter: meter)
+                MeteredHost.link(
+                    wasi, into: &imports, store: store, prices: profile.fuel, fuel: fuel, input: read, output: written)
                 return instantiateAndCall(job, module: module, store: store, imports: imports, cap: cap)
             }
         } catch {

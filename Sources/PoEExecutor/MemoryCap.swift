@@ -30,11 +30,14 @@ final class MemoryCap: ResourceLimiter {
 
     var didRefuse: Bool { state.withLock { $0.refused } }
 
-    /// A refusal is not charged: the module learns of it (`memory.grow` returns -1) and the
-    /// run is marked out of memory. A grant the fuel cannot pay for ends the run out of fuel.
+    /// Every request pays `grow` (a refused one too: refusals in a loop are work); the pages a
+    /// grant adds pay `memoryPage` each. A refusal is reported to the module (`memory.grow`
+    /// returns -1) and marks the run out of memory; a charge the fuel cannot pay for ends the
+    /// run out of fuel.
     /// The one linear memory only grows, so `desired` minus what was granted is the new pages.
     func limitMemoryGrowth(to desired: Int) throws -> Bool {
-        try state.withLock { state in
+        try fuel.charge(prices.grow)
+        return try state.withLock { state in
             guard desired <= memoryBytesMax else {
                 state.refused = true
                 return false
@@ -47,7 +50,8 @@ final class MemoryCap: ResourceLimiter {
     }
 
     func limitTableGrowth(to desired: Int) throws -> Bool {
-        try state.withLock { state in
+        try fuel.charge(prices.grow)
+        return try state.withLock { state in
             guard desired <= tableElementsMax else {
                 state.refused = true
                 return false

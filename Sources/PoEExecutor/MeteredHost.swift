@@ -3,7 +3,8 @@ import WASI
 import WasmKit
 import WasmKitWASI
 
-/// Counts the bytes a job moves through its stdio, so host calls can be charged fuel.
+/// Counts the bytes a job moves through one direction of its stdio (stdin, or stdout and
+/// stderr together), so host calls can be charged fuel for them.
 final class ByteMeter: Sendable {
     private let total = Atomic<UInt64>(0)
 
@@ -47,7 +48,8 @@ final class FuelAccount: @unchecked Sendable {
 /// charge here, a job could loop on `random_get` or `fd_write` and run far longer per unit
 /// of fuel than plain instructions. Every call pays `hostCall` before it runs, plus, for
 /// each argument that sizes the host's work, its count times its price (`sizedArguments`);
-/// after an `fd_read`/`fd_write`, the stdio bytes it moved pay `hostCallByte` each.
+/// after an `fd_read`/`fd_write`, the bytes it read pay `inputByte` and those it wrote
+/// `outputByte` each.
 enum MeteredHost {
     /// Polling (the only way to sleep) and sockets are left out: WasmKit links their imports
     /// as ENOSYS stubs (and `proc_raise`, which no capability provides), so a module that
@@ -56,7 +58,7 @@ enum MeteredHost {
 
     /// An argument that sizes a call's host work: its index, and which price it pays.
     enum SizedArgument: Equatable {
-        /// A byte count the host reads or writes in the job's memory (a path, a buffer).
+        /// A byte count the host reads or fills in the job's memory (a path, a buffer).
         case bytes(Int)
         /// The length of a `random_get`.
         case randomBytes(Int)
@@ -80,7 +82,7 @@ enum MeteredHost {
 
     static func link(
         _ wasi: WASIBridgeToHost, into imports: inout Imports, store: Store, prices: FuelPrices, fuel: FuelAccount,
-        meter: ByteMeter
+        input: ByteMeter, output: ByteMeter
     ) {
         let functions: [String: WASIHostFunction<Memory>] = wasi.hostFunctions(
             capabilities: capabilities, stubUnlinked: true)
@@ -92,9 +94,11 @@ enum MeteredHost {
                 guard case .memory(let memory) = caller.instance?.export("memory") else {
                     throw WASIError(description: "Missing required \"memory\" export")
                 }
-                let before = meter.bytes
+                let (inputBefore, outputBefore) = (input.bytes, output.bytes)
                 let results = try implementation(memory, arguments)
-                try fuel.charge(FuelAccount.cost(meter.bytes - before, at: prices.hostCallByte))
+                let (read, written) = (input.bytes - inputBefore, output.bytes - outputBefore)
+                try fuel.charge(FuelAccount.cost(read, at: prices.inputByte))
+                try fuel.charge(FuelAccount.cost(written, at: prices.outputByte))
                 return results
             }
             imports.define(
@@ -109,7 +113,7 @@ enum MeteredHost {
         for argument in sized {
             let (index, price) =
                 switch argument {
-                case .bytes(let index): (index, prices.hostCallByte)
+                case .bytes(let index): (index, prices.pathByte)
                 case .randomBytes(let index): (index, prices.randomByte)
                 case .iovecs(let index): (index, prices.iovec)
                 }

@@ -25,12 +25,13 @@ import WasmKitWASI
     }
 
     static func prices(_ f: FuelPrices, bump index: Int) -> FuelPrices {
-        var values = [f.instruction, f.bulkBytesPerFuel, f.hostCall, f.hostCallByte, f.randomByte, f.iovec,
-                      f.memoryPage, f.tableElement]
+        var values = [f.instruction, f.bulkBytesPerFuel, f.hostCall, f.inputByte, f.outputByte, f.pathByte,
+                      f.randomByte, f.iovec, f.grow, f.memoryPage, f.tableElement]
         values[index] += 1
         return FuelPrices(
-            instruction: values[0], bulkBytesPerFuel: values[1], hostCall: values[2], hostCallByte: values[3],
-            randomByte: values[4], iovec: values[5], memoryPage: values[6], tableElement: values[7])
+            instruction: values[0], bulkBytesPerFuel: values[1], hostCall: values[2], inputByte: values[3],
+            outputByte: values[4], pathByte: values[5], randomByte: values[6], iovec: values[7], grow: values[8],
+            memoryPage: values[9], tableElement: values[10])
     }
 
     static func host(_ h: HostInterface, change index: Int) -> HostInterface {
@@ -55,7 +56,7 @@ import WasmKitWASI
             Self.variant(logBytesMax: p.logBytesMax - 1), Self.variant(tableElementsMax: p.tableElementsMax + 1),
             Self.variant(resultDigestVersion: p.resultDigestVersion + 1),
         ]
-        variants += (0..<8).map { Self.variant(fuel: Self.prices(p.fuel, bump: $0)) }
+        variants += (0..<11).map { Self.variant(fuel: Self.prices(p.fuel, bump: $0)) }
         variants += (0..<6).map { Self.variant(host: Self.host(p.host, change: $0)) }
         let fingerprints = Set(variants.map(\.fingerprint) + [p.fingerprint])
         #expect(fingerprints.count == variants.count + 1)
@@ -95,7 +96,7 @@ import WasmKitWASI
         let sized = MeteredHost.sizedArguments["path_link"] ?? []
         // path_link(old_fd, flags, old_path, old_len, new_fd, new_path, new_len)
         let arguments: [Value] = [.i32(3), .i32(0), .i32(0), .i32(10), .i32(3), .i32(0), .i32(5)]
-        #expect(MeteredHost.price(of: arguments, sized: sized, prices: prices) == prices.hostCall + 15 * prices.hostCallByte)
+        #expect(MeteredHost.price(of: arguments, sized: sized, prices: prices) == prices.hostCall + 15 * prices.pathByte)
         #expect(FuelAccount.cost(.max, at: 2) == .max)
     }
 }

@@ -91,10 +91,9 @@ import Testing
         ([0xD0, 0x70], nil, nil),  // ref.null func
         ([0xD2, 0x9F, 0x01], nil, nil),  // ref.func 159
         ([0xFC, 0x02], nil, .f64),  // i32.trunc_sat_f64_s
-        ([0xFC, 0x08, 0x9F, 0x01, 0x00], nil, nil),  // memory.init 159
-        ([0xFC, 0x0A, 0x00, 0x00], nil, nil),  // memory.copy
-        ([0xFC, 0x0C, 0x9F, 0x01, 0x00], nil, nil),  // table.init 159 0
+        ([0xFC, 0x09, 0x9F, 0x01], nil, nil),  // data.drop 159
         ([0xFC, 0x0F, 0x9F, 0x01], nil, nil),  // table.grow 159
+        ([0xFC, 0x10, 0x00], nil, nil),  // table.size 0
         ([0xA0], .f64, .f64),  // f64.add
         ([0x96], .f32, .f32),  // f32.min
         ([0xB6], .f32, .f64),  // f32.demote_f64
@@ -122,6 +121,12 @@ import Testing
         [0x12, 0x00],  // return_call (tail calls)
         [0x14, 0x00],  // call_ref (function references)
         [0x06, 0x40],  // legacy try
+        [0xFC, 0x08, 0x00, 0x00],  // memory.init: bulk copies are outside the profile
+        [0xFC, 0x0A, 0x00, 0x00],  // memory.copy
+        [0xFC, 0x0B, 0x00],  // memory.fill
+        [0xFC, 0x0C, 0x00, 0x00],  // table.init
+        [0xFC, 0x0E, 0x00, 0x00],  // table.copy
+        [0xFC, 0x11, 0x00],  // table.fill
         [0xFC, 0x12],  // after table.fill: not an instruction
         [0xFC, 0x80, 0x00],  // a sub-opcode as a padded LEB128: WasmKit reads one byte
         [0x02, 0x7B],  // block (result v128)
