@@ -64,7 +64,7 @@ public struct ExecutionProfile: Hashable, Sendable, CustomStringConvertible {
         tableElementsMax: 100_000,
         fuel: FuelPrices(
             instruction: 1, bulkBytesPerFuel: 64, hostCall: 1_000, inputByte: 1, outputByte: 4, pathByte: 2,
-            randomByte: 16, iovec: 128, grow: 128, memoryPage: 65_536, tableElement: 2),
+            randomByte: 16, iovec: 128, grow: 128, memoryPage: 131_072, tableElement: 2),
         host: HostInterface(
             arguments: ["job"], environment: [], wallClockSeconds: 1_704_067_200, monotonicNanoseconds: 0,
             randomDomain: "poe.job.random.v1",
@@ -102,8 +102,8 @@ public struct FuelPrices: Hashable, Sendable {
     /// Each `memory.grow` or `table.grow` that reaches the limiter, granted or refused, and
     /// each initial memory or table.
     public let grow: UInt64
-    /// Each 64 KiB page of linear memory granted, initial memory included: one unit per byte,
-    /// for the page faults of its first use and the unmapping at the end.
+    /// Each 64 KiB page of linear memory granted, initial memory included: two units per
+    /// byte, for the page faults of its first use and the unmapping at the end.
     public let memoryPage: UInt64
     /// Each element of a table as it stands after a grant (initial or `table.grow`): WasmKit
     /// copies the whole table on every grow, even by zero.
