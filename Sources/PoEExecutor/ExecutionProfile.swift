@@ -63,7 +63,7 @@ public struct ExecutionProfile: Hashable, Sendable, CustomStringConvertible {
         logBytesMax: JobExecution.logBytesMaxLimit,
         tableElementsMax: 100_000,
         fuel: FuelPrices(
-            instruction: 1, bulkBytesPerFuel: 64, hostCall: 1_000, inputByte: 1, outputByte: 4, pathByte: 2,
+            instruction: 1, bulkBytesPerFuel: 64, hostCall: 2_000, inputByte: 1, outputByte: 4, pathByte: 2,
             randomByte: 16, iovec: 128, grow: 128, memoryPage: 131_072, tableElement: 2),
         host: HostInterface(
             arguments: ["job"], environment: [], wallClockSeconds: 1_704_067_200, monotonicNanoseconds: 0,
