@@ -67,6 +67,8 @@ let package = Package(
                 .product(name: "WasmKitWASI", package: "WasmKit"),
                 .product(name: "WASI", package: "WasmKit"),
             ],
+            // Read and rewritten in place by GoldenVectorTests, not bundled.
+            exclude: ["golden-vectors.json"],
             swiftSettings: strict),
         .target(
             name: "PoETransport",
@@ -139,6 +141,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "PoEExecutorTests", dependencies: ["PoEExecutor", "PoECrypto", "PoEWire"], swiftSettings: strict),
+        .testTarget(
+            name: "PoEExecutorTests",
+            dependencies: [
+                "PoEExecutor", "PoECrypto", "PoEWire",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+            ],
+            // Read and rewritten in place by GoldenVectorTests, not bundled.
+            exclude: ["golden-vectors.json"],
+            swiftSettings: strict),
     ]
 )

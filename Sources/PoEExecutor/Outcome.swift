@@ -74,12 +74,15 @@ public enum InvalidModuleReason: UInt8, Hashable, Sendable, CaseIterable, Custom
     case instantiation = 1
     /// The entry export is missing or is not a function of type `() -> ()` or `() -> i32`.
     case entry = 2
+    /// The module is larger than the executor accepts, counted after NaN canonicalization.
+    case tooLarge = 3
 
     public var description: String {
         switch self {
         case .malformed: return "malformed"
         case .instantiation: return "instantiation failed"
         case .entry: return "bad entry point"
+        case .tooLarge: return "too large"
         }
     }
 }

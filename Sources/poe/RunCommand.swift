@@ -11,8 +11,9 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a WebAssembly job locally and print its outcome and result digest.",
         discussion: """
             The job sees its input on stdin and writes its output to stdout and its log to \
-            stderr (see docs/JOBS.md). The result digest commits to the job ID, the outcome, \
-            the output and log hashes and the fuel used; validators attest that digest.
+            stderr (see docs/JOBS.md). The result digest commits to the job ID, the execution \
+            profile, the outcome, the output and log hashes and the fuel used; validators \
+            attest that digest.
             """)
 
     @Option(name: .long, help: "Path of the WebAssembly module.")
@@ -35,6 +36,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "Most stderr bytes kept.")
     var logMax: UInt32 = JobExecution.logBytesMaxDefault
+
+    @Option(name: .long, help: "Execution profile to run under (the rules every validator applies; see docs/JOBS.md).")
+    var profile: String = ExecutionProfile.current.name
 
     @Option(name: .long, help: "Job ID in hex (seeds the job's random source; default: SHA-256 of code hash ‖ input hash).")
     var jobId: String?
@@ -73,6 +77,12 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        let profile: ExecutionProfile
+        do {
+            profile = try Executor.profile(named: self.profile)
+        } catch {
+            throw RunError(error.description)
+        }
         let codeBytes = try Self.read(code, what: "code")
         let inputBytes = try input.map { try Self.read($0, what: "input") } ?? []
         let job = JobExecution(
@@ -83,7 +93,7 @@ struct RunCommand: ParsableCommand {
             outputBytesMax: outputMax, logBytesMax: logMax)
         let clock = ContinuousClock()
         let start = clock.now
-        let result = Executor.run(job, code: codeBytes, input: inputBytes)
+        let result = Executor.run(job, code: codeBytes, input: inputBytes, profile: profile)
         let elapsed = clock.now - start
         if let output {
             do {
@@ -96,9 +106,9 @@ struct RunCommand: ParsableCommand {
         if digestOnly {
             print(result.resultDigest.hex)
         } else if json {
-            print(try Self.json(job: job, result: result, seconds: seconds))
+            print(try Self.json(job: job, profile: profile, result: result, seconds: seconds))
         } else {
-            printText(job: job, result: result, seconds: seconds)
+            printText(job: job, profile: profile, result: result, seconds: seconds)
         }
     }
 
@@ -107,8 +117,9 @@ struct RunCommand: ParsableCommand {
         return .sha256(Digest.sha256(codeBytes).bytes + Digest.sha256(inputBytes).bytes)
     }
 
-    private func printText(job: JobExecution, result: ExecutionResult, seconds: Double) {
+    private func printText(job: JobExecution, profile: ExecutionProfile, result: ExecutionResult, seconds: Double) {
         print("job id:        \(job.jobID.hex)")
+        print("profile:       \(profile.name) (fingerprint \(profile.fingerprint.hex))")
         print("code hash:     \(job.codeHash.hex)")
         print("input hash:    \(job.inputHash.hex)")
         print("outcome:       \(result.outcome)")
@@ -133,6 +144,8 @@ struct RunCommand: ParsableCommand {
 
     private struct Report: Encodable {
         var jobID: String
+        var profile: String
+        var profileFingerprint: String
         var codeHash: String
         var inputHash: String
         var outcome: String
@@ -149,10 +162,12 @@ struct RunCommand: ParsableCommand {
         var output: String?
     }
 
-    private static func json(job: JobExecution, result: ExecutionResult, seconds: Double) throws -> String {
+    private static func json(
+        job: JobExecution, profile: ExecutionProfile, result: ExecutionResult, seconds: Double
+    ) throws -> String {
         let small = result.output.count <= inlineOutputBytesMax
         let report = Report(
-            jobID: job.jobID.hex, codeHash: job.codeHash.hex, inputHash: job.inputHash.hex,
+            jobID: job.jobID.hex, profile: profile.name, profileFingerprint: profile.fingerprint.hex, codeHash: job.codeHash.hex, inputHash: job.inputHash.hex,
             outcome: result.outcome.description, outcomeTag: result.outcome.wireBytes[0],
             fuelUsed: result.fuelUsed, fuelLimit: job.fuelLimit,
             outputHash: result.outputHash.hex, outputBytes: result.output.count,

@@ -36,10 +36,11 @@ import Testing
     }
 
     @Test func foreverJobStopsWithOneDigest() throws {
-        let first = try JobFixtures.run("forever.wasm", fuelLimit: 300_000)
+        // 3 million: past the 1.1 million its initial memory costs, so the loop runs.
+        let first = try JobFixtures.run("forever.wasm", fuelLimit: 3_000_000)
         #expect(first.outcome == .outOfFuel)
         for _ in 1..<Self.runCount {
-            let again = try JobFixtures.run("forever.wasm", fuelLimit: 300_000)
+            let again = try JobFixtures.run("forever.wasm", fuelLimit: 3_000_000)
             #expect(again.resultDigest == first.resultDigest)
             #expect(again.fuelUsed == first.fuelUsed)
         }
@@ -69,7 +70,7 @@ import Testing
         ]
         for (module, inputName, _) in cases {
             let input = try inputName.map { try JobFixtures.bytes($0) } ?? []
-            let fuel: UInt64 = module == "forever.wasm" ? 500_000 : 2_000_000_000
+            let fuel: UInt64 = module == "forever.wasm" ? 5_000_000 : 2_000_000_000
             let local = try JobFixtures.run(module, input: input, id: "cross-process", fuelLimit: fuel)
             for _ in 0..<3 {
                 var arguments = ["run", "--code", JobFixtures.jobsDirectory.appendingPathComponent(module).path,

@@ -56,10 +56,11 @@ import Testing
     }
 
     @Test func foreverStopsAtItsFuelLimit() throws {
-        let result = try JobFixtures.run("forever.wasm", fuelLimit: 1_000_000)
+        // 10 million: its initial memory (17 pages, 1.1 million at one unit a byte) is paid first.
+        let result = try JobFixtures.run("forever.wasm", fuelLimit: 10_000_000)
         #expect(result.outcome == .outOfFuel)
-        #expect(result.fuelUsed <= 1_000_000)
-        #expect(result.fuelUsed > 900_000)
+        #expect(result.fuelUsed <= 10_000_000)
+        #expect(result.fuelUsed > 9_900_000)
     }
 
     @Test func trapIsAnOutcomeAndKeepsEarlierOutput() throws {
@@ -162,12 +163,15 @@ import Testing
 }
 
 @Suite struct HostCallFuelTests {
-    @Test func hostCallsAreChargedByTheBytesTheyMove() throws {
-        // 1 MiB per random_get call costs 65536 + 64 fuel: 1M fuel pays for 15 calls.
-        let result = try JobFixtures.run("randloop.wasm", fuelLimit: 1_000_000, memoryLimitPages: 64)
+    @Test func randomBytesAreChargedBeforeTheyAreMade() throws {
+        // randloop asks for 1 MiB per random_get: ten calls' worth of fuel pays for ten calls
+        // and the loop around them, and the eleventh charge is refused whole.
+        let prices = ExecutionProfile.current.fuel
+        let perCall = prices.hostCall + (1 << 20) * prices.randomByte
+        let result = try JobFixtures.run("randloop.wasm", fuelLimit: 10 * perCall + 1_000, memoryLimitPages: 64)
         #expect(result.outcome == .outOfFuel)
-        #expect(result.fuelUsed <= 1_000_000)
-        #expect(result.fuelUsed > 1_000_000 - (1 << 20) / MeteredHost.bytesPerFuel - MeteredHost.perCallFuel)
+        #expect(result.fuelUsed <= 10 * perCall + 1_000)
+        #expect(result.fuelUsed > 9 * perCall)
     }
 
     @Test func writingOutputCostsFuel() throws {

@@ -29,15 +29,17 @@ import Testing
     }
 
     @Test func resultDigestCommitsToEveryField() {
+        let profile = ExecutionProfile.current.fingerprint
         let base = ExecutionResult(
-            jobID: .sha256("job"), outcome: .success(exitCode: 0), output: [1], log: [2], logTruncated: false,
-            fuelUsed: 10)
+            jobID: .sha256("job"), profile: profile, outcome: .success(exitCode: 0), output: [1], log: [2],
+            logTruncated: false, fuelUsed: 10)
         let variants = [
-            ExecutionResult(jobID: .sha256("other"), outcome: .success(exitCode: 0), output: [1], log: [2], logTruncated: false, fuelUsed: 10),
-            ExecutionResult(jobID: .sha256("job"), outcome: .success(exitCode: 1), output: [1], log: [2], logTruncated: false, fuelUsed: 10),
-            ExecutionResult(jobID: .sha256("job"), outcome: .success(exitCode: 0), output: [3], log: [2], logTruncated: false, fuelUsed: 10),
-            ExecutionResult(jobID: .sha256("job"), outcome: .success(exitCode: 0), output: [1], log: [3], logTruncated: false, fuelUsed: 10),
-            ExecutionResult(jobID: .sha256("job"), outcome: .success(exitCode: 0), output: [1], log: [2], logTruncated: false, fuelUsed: 11),
+            ExecutionResult(jobID: .sha256("other"), profile: profile, outcome: .success(exitCode: 0), output: [1], log: [2], logTruncated: false, fuelUsed: 10),
+            ExecutionResult(jobID: .sha256("job"), profile: .sha256("other profile"), outcome: .success(exitCode: 0), output: [1], log: [2], logTruncated: false, fuelUsed: 10),
+            ExecutionResult(jobID: .sha256("job"), profile: profile, outcome: .success(exitCode: 1), output: [1], log: [2], logTruncated: false, fuelUsed: 10),
+            ExecutionResult(jobID: .sha256("job"), profile: profile, outcome: .success(exitCode: 0), output: [3], log: [2], logTruncated: false, fuelUsed: 10),
+            ExecutionResult(jobID: .sha256("job"), profile: profile, outcome: .success(exitCode: 0), output: [1], log: [3], logTruncated: false, fuelUsed: 10),
+            ExecutionResult(jobID: .sha256("job"), profile: profile, outcome: .success(exitCode: 0), output: [1], log: [2], logTruncated: false, fuelUsed: 11),
         ]
         for variant in variants { #expect(variant.resultDigest != base.resultDigest) }
     }
