@@ -79,6 +79,9 @@ extension Duties {
             counters.localBlobFailures += 1
             jobs[jobID]?.phase = .waitingForBlobs([blob])
             fetch(blob)
+        case .profileUnsupported:
+            counters.profileUnsupported += 1
+            jobs[jobID]?.phase = .unrunnable
         }
     }
 
@@ -145,7 +148,7 @@ extension Duties {
                 jobs[jobID]?.phase = .attested(signed, sentHeight: height)
                 for attestation in signed { submit(.attest(attestation)) }
                 counters.attestationsResubmitted += signed.count
-            case .waitingForBlobs, .running, .attested, .silent: break
+            case .waitingForBlobs, .running, .attested, .silent, .unrunnable: break
             }
         }
     }

@@ -66,6 +66,8 @@ public struct Duties: Sendable {
         public var evidenceSubmitted = 0
         /// Results of jobs that were no longer open (settled, or attested meanwhile).
         public var resultsForClosedJobs = 0
+        /// Jobs not run because this node cannot run the chain's execution profile.
+        public var profileUnsupported = 0
 
         public init() {}
     }
@@ -79,6 +81,8 @@ public struct Duties: Sendable {
         case attested([SignedAttestation], sentHeight: UInt64)
         /// Ran, and attests nothing (fault mode `silentAttester`).
         case silent
+        /// Cannot run here (the execution profile); attests nothing, tries no more.
+        case unrunnable
     }
 
     struct OpenJob: Sendable, Equatable {

@@ -95,6 +95,9 @@ public enum JobNotRun: Sendable, Equatable {
     case runnerFull
     /// A blob was missing or damaged in the local store; fetch it again.
     case blobUnreadable(Digest)
+    /// This node's build does not run the chain's execution profile (or its operator
+    /// chose not to): it cannot attest, so it is neither paid nor slashed.
+    case profileUnsupported(String)
 }
 
 /// What the shell feeds the duties.

@@ -16,10 +16,24 @@ public struct LedgerParameters: Codable, Sendable, Equatable {
     public var epochLengthHeights: UInt64
     /// Heights between an `Unbond` and the `Withdraw` that may release it.
     public var unbondingDelayHeights: UInt64
+    /// The execution profile (`PoEExecutor.ExecutionProfile.name`) every job runs under:
+    /// everything that decides a result digest. A node whose build cannot run it does not
+    /// attest (neither paid nor slashed).
+    public var executionProfile: String
+    /// The most fuel a job may ask for per height of its deadline: a job's fuel must fit
+    /// `deadlineHeights × jobFuelPerHeightMax`, so that its worst-case run (at the
+    /// profile's slowest measured rate) ends before its deadline on a busy chain.
+    public var jobFuelPerHeightMax: UInt64
+
+    public static let executionProfileDefault = "poe-wasm/2"
+    public static let jobFuelPerHeightMaxDefault: UInt64 = 2_000_000
+    public static let executionProfileBytesMax = 64
 
     public init(
         minimumStake: UInt64, wrongResultSlashBasisPoints: UInt16, equivocationSlashBasisPoints: UInt16,
-        jobDeadlineHeightsMax: UInt64, epochLengthHeights: UInt64, unbondingDelayHeights: UInt64
+        jobDeadlineHeightsMax: UInt64, epochLengthHeights: UInt64, unbondingDelayHeights: UInt64,
+        executionProfile: String = LedgerParameters.executionProfileDefault,
+        jobFuelPerHeightMax: UInt64 = LedgerParameters.jobFuelPerHeightMaxDefault
     ) {
         self.minimumStake = minimumStake
         self.wrongResultSlashBasisPoints = wrongResultSlashBasisPoints
@@ -27,6 +41,35 @@ public struct LedgerParameters: Codable, Sendable, Equatable {
         self.jobDeadlineHeightsMax = jobDeadlineHeightsMax
         self.epochLengthHeights = epochLengthHeights
         self.unbondingDelayHeights = unbondingDelayHeights
+        self.executionProfile = executionProfile
+        self.jobFuelPerHeightMax = jobFuelPerHeightMax
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case minimumStake, wrongResultSlashBasisPoints, equivocationSlashBasisPoints, jobDeadlineHeightsMax
+        case epochLengthHeights, unbondingDelayHeights, executionProfile, jobFuelPerHeightMax
+    }
+
+    /// A genesis written before the profile and the fuel rate existed gets their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        minimumStake = try container.decode(UInt64.self, forKey: .minimumStake)
+        wrongResultSlashBasisPoints = try container.decode(UInt16.self, forKey: .wrongResultSlashBasisPoints)
+        equivocationSlashBasisPoints = try container.decode(UInt16.self, forKey: .equivocationSlashBasisPoints)
+        jobDeadlineHeightsMax = try container.decode(UInt64.self, forKey: .jobDeadlineHeightsMax)
+        epochLengthHeights = try container.decode(UInt64.self, forKey: .epochLengthHeights)
+        unbondingDelayHeights = try container.decode(UInt64.self, forKey: .unbondingDelayHeights)
+        executionProfile =
+            try container.decodeIfPresent(String.self, forKey: .executionProfile) ?? LedgerParameters.executionProfileDefault
+        jobFuelPerHeightMax =
+            try container.decodeIfPresent(UInt64.self, forKey: .jobFuelPerHeightMax)
+            ?? LedgerParameters.jobFuelPerHeightMaxDefault
+    }
+
+    /// The most fuel a job with this deadline may ask for.
+    public func fuelMax(deadlineHeights: UInt64) -> UInt64 {
+        let (product, overflow) = deadlineHeights.multipliedReportingOverflow(by: jobFuelPerHeightMax)
+        return overflow ? UInt64.max : product
     }
 }
 
@@ -165,6 +208,10 @@ public struct Genesis: Codable, Sendable, Equatable {
         guard p.unbondingDelayHeights <= 1 << 32 else {
             throw .invalidParameter("unbondingDelayHeights must be at most 2^32")
         }
+        guard !p.executionProfile.isEmpty, p.executionProfile.utf8.count <= LedgerParameters.executionProfileBytesMax else {
+            throw .invalidParameter("executionProfile must be 1...\(LedgerParameters.executionProfileBytesMax) bytes")
+        }
+        guard p.jobFuelPerHeightMax > 0 else { throw .invalidParameter("jobFuelPerHeightMax must be positive") }
     }
 
     private func validateValidators() throws(GenesisError) {
@@ -220,5 +267,7 @@ extension Genesis: WireEncodable {
         writer.write(p.jobDeadlineHeightsMax)
         writer.write(p.epochLengthHeights)
         writer.write(p.unbondingDelayHeights)
+        writer.writeString(p.executionProfile, bound: LedgerParameters.executionProfileBytesMax)
+        writer.write(p.jobFuelPerHeightMax)
     }
 }

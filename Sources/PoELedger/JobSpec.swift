@@ -54,6 +54,13 @@ public struct JobSpec: Sendable, Equatable {
         if deadlineHeights == 0 || deadlineHeights > parameters.jobDeadlineHeightsMax {
             return "deadline \(deadlineHeights) heights is outside 1...\(parameters.jobDeadlineHeightsMax)"
         }
+        let fuelMax = parameters.fuelMax(deadlineHeights: deadlineHeights)
+        if fuelLimit > fuelMax {
+            let needed = (fuelLimit - 1) / parameters.jobFuelPerHeightMax + 1
+            return "fuel \(fuelLimit) cannot fit a deadline of \(deadlineHeights) heights at "
+                + "\(parameters.jobFuelPerHeightMax) fuel per height (at most \(fuelMax); "
+                + "a deadline of \(needed) heights fits it)"
+        }
         return nil
     }
 }

@@ -83,7 +83,9 @@ public final class Node: NodeBackend, Sendable {
         let metrics = NodeMetrics()
         let environment = LiveEnvironment(
             network: network, consensusLog: consensusLog, checkpointFiles: checkpointFiles, blobStore: blobs,
-            jobRunner: JobRunner(), inbox: inbox, metrics: metrics, logger: logger)
+            jobRunner: JobRunner(slots: config.jobRunnerSlots ?? ProcessInfo.processInfo.activeProcessorCount),
+            inbox: inbox, metrics: metrics, logger: logger, profileName: genesis.parameters.executionProfile,
+            profilesAllowed: config.executionProfiles)
         let ledger = try Ledger.open(path: home.ledgerPath, genesis: genesis, signatures: signatures)
         environment.ledger = ledger
         let core: NodeCore

@@ -345,6 +345,10 @@ public final class NodeCore: @unchecked Sendable {
             (now.localBlobFailures, before.localBlobFailures, "blobs unreadable in the local store (fetched again)"),
             (now.ownRequestsUntracked, before.ownRequestsUntracked, "requests not tracked for resending: table full"),
             (now.resultsForClosedJobs, before.resultsForClosedJobs, "job results for jobs no longer open (ignored)"),
+            (
+                now.profileUnsupported, before.profileUnsupported,
+                "cannot run profile \(genesis.parameters.executionProfile): jobs not run, not attested (neither paid nor slashed)"
+            ),
         ]
         for (count, earlier, reason) in drops where count > earlier {
             environment.observe(.log(.warning, reason, ["count": "\(count - earlier)", "total": "\(count)"]))

@@ -96,6 +96,7 @@ public struct DutyCounters: Sendable, Equatable, Codable {
     public var ownRequestsUntracked = 0
     public var evidenceSubmitted = 0
     public var resultsForClosedJobs = 0
+    public var profileUnsupported = 0
 
     public init() {}
 
@@ -112,5 +113,6 @@ public struct DutyCounters: Sendable, Equatable, Codable {
         ownRequestsUntracked = counters.ownRequestsUntracked
         evidenceSubmitted = counters.evidenceSubmitted
         resultsForClosedJobs = counters.resultsForClosedJobs
+        profileUnsupported = counters.profileUnsupported
     }
 }

@@ -15,7 +15,9 @@ struct SubmitCommand: AsyncParsableCommand {
         discussion: """
             The code and input are uploaded as content-addressed blobs to --node and to every \
             --upload-to node. The job is signed with --key using the account's next nonce. \
-            See docs/SUBMITTER.md.
+            With --dry-run nothing is uploaded or sent: the job is run here, under the chain's \
+            execution profile and with its real job ID, and its outcome and result digest are \
+            printed — what honest validators will attest. See docs/SUBMITTER.md.
             """)
 
     @OptionGroup var options: NodeClientOptions
@@ -28,14 +30,21 @@ struct SubmitCommand: AsyncParsableCommand {
     var input: String?
     @Option(name: .long, help: "The exported function to call.")
     var entry = "_start"
-    @Option(name: .long, help: "Fuel limit.")
-    var fuel: UInt64 = JobExecution.fuelLimitDefault
+    static let fuelDefault: UInt64 = 100_000_000
+    static let deadlineFloor: UInt64 = 20
+
+    @Option(name: .long, help: "Fuel limit (about one unit per WebAssembly instruction).")
+    var fuel: UInt64 = SubmitCommand.fuelDefault
     @Option(name: .long, help: "Memory limit in 64 KiB pages.")
     var memoryPages: UInt32 = JobExecution.memoryLimitPagesDefault
     @Option(name: .long, help: "Fee held in escrow and paid to the validators that agree.")
     var fee: UInt64 = 100
-    @Option(name: .long, help: "Heights after commit during which validators may attest.")
-    var deadline: UInt64 = 20
+    @Option(
+        name: .long,
+        help: "Heights after commit during which validators may attest (default: the shortest that fits --fuel at the chain's fuel per height, at least 20).")
+    var deadline: UInt64?
+    @Flag(name: .long, help: "Run the job here and print its job ID, outcome, fuel and result digest; send nothing.")
+    var dryRun = false
     @Flag(name: .long, help: "Wait and print progress until the job is finalized, fails, or --timeout passes.")
     var wait = false
     @Option(name: .long, help: "Seconds to wait with --wait.")
@@ -51,7 +60,7 @@ struct SubmitCommand: AsyncParsableCommand {
         guard memoryPages > 0, memoryPages <= JobSpec.memoryLimitPagesMax else {
             throw ValidationError("--memory-pages must be in 1...\(JobSpec.memoryLimitPagesMax)")
         }
-        guard deadline > 0 else { throw ValidationError("--deadline must be positive") }
+        if let deadline, deadline == 0 { throw ValidationError("--deadline must be positive") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
     }
 
@@ -59,26 +68,63 @@ struct SubmitCommand: AsyncParsableCommand {
         let signer: PrivateKey
         do { signer = try KeyFile.read(from: key) } catch { throw CommandFailure(error.description) }
         let codeBytes = try CLIFiles.read(code, what: "code", bytesMax: APILimits.blobBytesMax)
+        guard codeBytes.starts(with: [0x00, 0x61, 0x73, 0x6D]) else {
+            throw CommandFailure("\(code) is not a WebAssembly module (it does not start with \\0asm)")
+        }
         let inputBytes = try input.map { try CLIFiles.read($0, what: "input", bytesMax: APILimits.blobBytesMax) } ?? []
         let client = try options.client()
-        let codeHash = try await upload(codeBytes, what: "code", main: client)
-        let inputHash = try await upload(inputBytes, what: "input", main: client)
-
         let chain = try await calling { () async throws(NodeClientError) in try await client.chain() }
         let account = try await calling { () async throws(NodeClientError) in try await client.account(signer.publicKey) }
         let nonce = account.nonce + 1
         let spec = JobSpec(
-            code: .hash(codeHash), inputHash: inputHash, entryPoint: entry, fuelLimit: fuel,
-            memoryLimitPages: memoryPages, deadlineHeights: deadline)
-        let transaction = SignedTransaction.make(signer: signer, nonce: nonce, body: .submitJob(spec: spec, fee: fee))
+            code: .hash(Digest.sha256(codeBytes)), inputHash: Digest.sha256(inputBytes), entryPoint: entry,
+            fuelLimit: fuel, memoryLimitPages: memoryPages, deadlineHeights: deadline ?? defaultDeadline(chain.parameters))
+        if let problem = spec.problem(parameters: chain.parameters) { throw CommandFailure("invalid job: \(problem)") }
+        guard account.balance >= fee else {
+            throw CommandFailure("the account \(signer.publicKey.short) holds \(account.balance), less than the fee \(fee)")
+        }
         let jobID = JobID.compute(chainID: chain.chainID, submitter: signer.publicKey, nonce: nonce, spec: spec)
+        if dryRun {
+            try runLocally(spec: spec, jobID: jobID, code: codeBytes, input: inputBytes, profile: chain.parameters.executionProfile)
+            print("nothing was sent (--dry-run); submitting now with nonce \(nonce) gives this job ID")
+            return
+        }
+        let codeHash = try await upload(codeBytes, what: "code", main: client)
+        let inputHash = try await upload(inputBytes, what: "input", main: client)
+        precondition(codeHash == Digest.sha256(codeBytes) && inputHash == Digest.sha256(inputBytes))
+        let transaction = SignedTransaction.make(signer: signer, nonce: nonce, body: .submitJob(spec: spec, fee: fee))
         let id = try await calling { () async throws(NodeClientError) in try await client.submit(transaction) }
         print("submitter    \(signer.publicKey.hex) (nonce \(nonce), balance \(account.balance))")
         print("transaction  \(id.hex)")
-        print("job          \(jobID.hex)")
+        print("job          \(jobID.hex) (fuel \(fuel), deadline \(spec.deadlineHeights) heights)")
         if wait {
             try await JobWaiter(client: client, transactionID: id, jobID: jobID, timeoutSeconds: timeout).run()
         }
+    }
+
+    /// The shortest deadline that fits the fuel at the chain's rate, and no shorter than
+    /// `deadlineFloor`.
+    private func defaultDeadline(_ parameters: LedgerParameters) -> UInt64 {
+        let perHeight = parameters.jobFuelPerHeightMax
+        return max(SubmitCommand.deadlineFloor, fuel / perHeight + (fuel % perHeight == 0 ? 0 : 1))
+    }
+
+    /// Runs the job as a validator will: its real ID, the chain's profile, the spec's limits.
+    private func runLocally(spec: JobSpec, jobID: Digest, code: [UInt8], input: [UInt8], profile name: String) throws {
+        let profile: ExecutionProfile
+        do { profile = try Executor.profile(named: name) } catch {
+            throw CommandFailure("this build cannot run the chain's execution profile \(name) (it runs \(error.supported))")
+        }
+        let execution = JobExecution(
+            jobID: jobID, codeHash: Digest.sha256(code), inputHash: Digest.sha256(input), entry: spec.entryPoint,
+            fuelLimit: spec.fuelLimit, memoryLimitPages: spec.memoryLimitPages)
+        let result = Executor.run(execution, code: code, input: input, profile: profile)
+        print("job          \(jobID.hex)")
+        print("profile      \(profile.name)")
+        print("outcome      \(result.outcome)")
+        print("fuel         \(result.fuelUsed) of \(spec.fuelLimit)")
+        print("output       \(result.outputHash.hex) (\(result.output.count) bytes)")
+        print("digest       \(result.resultDigest.hex)")
     }
 
     /// Uploads to --node (a failure stops the submit) and to every --upload-to (a failure

@@ -65,7 +65,7 @@ func submitWordCount(_ cluster: LocalCluster, deadlineHeights: UInt64 = 100) thr
     let code = try cluster.node(0).blobs.put(exampleJob("wordcount.wasm"))
     let input = try cluster.node(0).blobs.put(exampleJob("wordcount-input.txt"))
     let spec = JobSpec(
-        code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000,
+        code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 10_000_000,
         memoryLimitPages: 256, deadlineHeights: deadlineHeights)
     let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000))
     return cluster.jobID(of: transaction, spec: spec)

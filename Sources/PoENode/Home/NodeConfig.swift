@@ -71,10 +71,20 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// that many frames replays them; one back later fetches a checkpoint's state.
     public var peerBacklogFramesMax: Int?
     public var fault: FaultMode?
+    /// Jobs run at once (the machine's cores when absent): one slow job never holds up
+    /// the others.
+    public var jobRunnerSlots: Int?
+    /// The execution profiles this node runs (every profile its build supports when
+    /// absent). A job under any other is not run nor attested: the node reports that it
+    /// cannot run that profile, and is neither paid nor slashed for it.
+    public var executionProfiles: [String]?
+
+    public static let jobRunnerSlotsMax = 256
 
     public init(
         name: String, peerListen: String, apiListen: String, consensus: ConsensusTuning = ConsensusTuning(),
-        peerBacklogFramesMax: Int? = nil, fault: FaultMode? = nil
+        peerBacklogFramesMax: Int? = nil, fault: FaultMode? = nil, jobRunnerSlots: Int? = nil,
+        executionProfiles: [String]? = nil
     ) {
         self.name = name
         self.peerListen = peerListen
@@ -82,6 +92,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         self.consensus = consensus
         self.peerBacklogFramesMax = peerBacklogFramesMax
         self.fault = fault
+        self.jobRunnerSlots = jobRunnerSlots
+        self.executionProfiles = executionProfiles
     }
 }
 

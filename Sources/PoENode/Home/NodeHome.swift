@@ -62,6 +62,12 @@ public struct NodeHome: Sendable {
         if let frames = config.peerBacklogFramesMax, !(1...65_536).contains(frames) {
             throw .invalidConfig("peerBacklogFramesMax must be 1...65536")
         }
+        if let slots = config.jobRunnerSlots, !(1...NodeConfig.jobRunnerSlotsMax).contains(slots) {
+            throw .invalidConfig("jobRunnerSlots must be 1...\(NodeConfig.jobRunnerSlotsMax)")
+        }
+        if let profiles = config.executionProfiles, profiles.isEmpty || profiles.count > 16 {
+            throw .invalidConfig("executionProfiles must list 1...16 profile names when present")
+        }
         return config
     }
 

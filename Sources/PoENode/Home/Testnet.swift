@@ -41,6 +41,8 @@ public struct Testnet {
         jobDeadlineHeightsMax: 1_000, epochLengthHeights: 10_000, unbondingDelayHeights: 100)
     public var consensus = ConsensusTuning()
     public var faults: [Int: FaultMode] = [:]
+    /// Per node, the execution profiles it runs (config.json's `executionProfiles`).
+    public var executionProfiles: [Int: [String]] = [:]
     /// Written into every node's config.json when set.
     public var peerBacklogFramesMax: Int?
 
@@ -77,7 +79,8 @@ public struct Testnet {
             try home.write(
                 config: NodeConfig(
                     name: "node\(index)", peerListen: peer, apiListen: api, consensus: consensus,
-                    peerBacklogFramesMax: peerBacklogFramesMax, fault: faults[index]))
+                    peerBacklogFramesMax: peerBacklogFramesMax, fault: faults[index],
+                    executionProfiles: executionProfiles[index]))
             validators.append(GenesisValidator(account: accountKey.publicKey, nodeKey: nodeKey.publicKey, bond: bond, endpoint: peer))
             accounts.append(GenesisAccount(key: accountKey.publicKey, balance: validatorBalance))
             members.append(ClusterMember(name: "node\(index)", home: home.root.path, nodeKey: nodeKey.publicKey, api: api, peer: peer))

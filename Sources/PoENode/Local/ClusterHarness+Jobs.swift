@@ -12,6 +12,13 @@ extension ClusterHarness {
 
     /// Uploads each job's code and input to the first node only (the others fetch the
     /// blobs from their peers) and submits it, signed by the testnet's client key.
+    /// The harness's usual deadline, or the shortest one the genesis fuel rate allows
+    /// for `fuel`, whichever is longer.
+    func deadline(fuel: UInt64) -> UInt64 {
+        let perHeight = genesis.parameters.jobFuelPerHeightMax
+        return max(ClusterHarness.deadlineHeights, (fuel + perHeight - 1) / perHeight)
+    }
+
     func submitJobs() async throws -> [Submitted] {
         let entry = clients[0]
         var nonce = try await entry.account(client.publicKey).nonce
@@ -21,7 +28,7 @@ extension ClusterHarness {
             let input = try await entry.uploadBlob(job.input)
             let spec = JobSpec(
                 code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: job.fuelLimit,
-                memoryLimitPages: 1_024, deadlineHeights: ClusterHarness.deadlineHeights)
+                memoryLimitPages: 1_024, deadlineHeights: deadline(fuel: job.fuelLimit))
             nonce += 1
             let transaction = SignedTransaction.make(signer: client, nonce: nonce, body: .submitJob(spec: spec, fee: 10_000))
             let at = ContinuousClock.now

@@ -26,9 +26,9 @@ public struct HarnessJob: Sendable {
             return [UInt8](data)
         }
         return [
-            HarnessJob(name: "wordcount", code: try file("wordcount.wasm"), input: try file("wordcount-input.txt"), fuelLimit: 1_000_000_000),
-            HarnessJob(name: "logreg", code: try file("logreg.wasm"), input: try file("logreg-data.csv"), fuelLimit: 5_000_000_000),
-            HarnessJob(name: "nbody", code: try file("nbody.wasm"), input: try file("nbody-input.txt"), fuelLimit: 5_000_000_000),
+            HarnessJob(name: "wordcount", code: try file("wordcount.wasm"), input: try file("wordcount-input.txt"), fuelLimit: 10_000_000),
+            HarnessJob(name: "logreg", code: try file("logreg.wasm"), input: try file("logreg-data.csv"), fuelLimit: 100_000_000),
+            HarnessJob(name: "nbody", code: try file("nbody.wasm"), input: try file("nbody-input.txt"), fuelLimit: 20_000_000),
             HarnessJob(name: "forever", code: try file("forever.wasm"), input: [], fuelLimit: 20_000_000),
         ]
     }

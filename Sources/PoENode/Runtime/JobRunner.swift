@@ -3,21 +3,29 @@ import NIOConcurrencyHelpers
 import PoECrypto
 import PoEExecutor
 
-/// Runs jobs one at a time, off the node's loop, on a queue of bounded length. A job
-/// can take seconds; consensus must not wait for it.
+/// Runs jobs off the node's loop, up to `slots` at once, with a bounded queue: one slow
+/// job (a worst case of its fuel) never holds up the others. A job can take seconds;
+/// consensus must not wait for it.
 final class JobRunner: Sendable {
-    private let queue = DispatchQueue(label: "poe.jobs")
+    /// Jobs wait here, in order, for a slot; only this queue's one thread ever blocks.
+    private let admission = DispatchQueue(label: "poe.jobs.admission")
+    private let work = DispatchQueue(label: "poe.jobs", attributes: .concurrent)
+    private let running: DispatchSemaphore
     private let queued = NIOLockedValueBox(0)
+    let slots: Int
     let queuedMax: Int
 
-    init(queuedMax: Int = 256) {
-        precondition(queuedMax > 0)
+    init(slots: Int, queuedMax: Int = 256) {
+        precondition(slots > 0 && queuedMax >= slots, "a runner has slots and room to queue them")
+        self.slots = slots
         self.queuedMax = queuedMax
+        running = DispatchSemaphore(value: slots)
     }
 
-    /// Starts `job` when the runner is free; false (and nothing runs) when the queue is full.
+    /// Starts `job` when a slot is free; false (and nothing runs) when the queue is full.
     func run(
-        _ job: JobExecution, store: BlobStore, finished: @escaping @Sendable (Result<ExecutionResult, BlobStoreError>) -> Void
+        _ job: JobExecution, store: BlobStore, profile: ExecutionProfile,
+        finished: @escaping @Sendable (Result<ExecutionResult, BlobStoreError>) -> Void
     ) -> Bool {
         let accepted = queued.withLockedValue { count -> Bool in
             guard count < queuedMax else { return false }
@@ -25,10 +33,16 @@ final class JobRunner: Sendable {
             return true
         }
         guard accepted else { return false }
-        queue.async { [queued] in
-            let result = Result { () throws(BlobStoreError) -> ExecutionResult in try Executor.run(job, store: store) }
-            queued.withLockedValue { $0 -= 1 }
-            finished(result)
+        admission.async { [work, queued, running] in
+            running.wait()
+            work.async {
+                let result = Result { () throws(BlobStoreError) -> ExecutionResult in
+                    try Executor.run(job, store: store, profile: profile)
+                }
+                running.signal()
+                queued.withLockedValue { $0 -= 1 }
+                finished(result)
+            }
         }
         return true
     }

@@ -24,11 +24,18 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
     let logger: Logger
     /// Set once the core exists: settlement facts for the slash counter are read there.
     var ledger: Ledger?
+    /// The profile every job runs under (genesis), or nil when this node does not run it.
+    let profile: ExecutionProfile?
+    let profileName: String
 
     init(
         network: PeerNetwork, consensusLog: ConsensusLog, checkpointFiles: CheckpointFiles, blobStore: BlobStore,
-        jobRunner: JobRunner, inbox: NodeInbox, metrics: NodeMetrics, logger: Logger
+        jobRunner: JobRunner, inbox: NodeInbox, metrics: NodeMetrics, logger: Logger, profileName: String,
+        profilesAllowed: [String]?
     ) {
+        self.profileName = profileName
+        let allowed = profilesAllowed.map { $0.contains(profileName) } ?? true
+        profile = allowed ? try? Executor.profile(named: profileName) : nil
         self.network = network
         self.consensusLog = consensusLog
         self.checkpointFiles = checkpointFiles
@@ -65,6 +72,10 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
     /// Runs the job on the runner's queue; its end always comes back through the inbox's
     /// reserved lane (bounded by the runner's queue), so no result is ever dropped.
     func startJob(_ assignment: JobAssignment) -> Bool {
+        guard let profile else {
+            inbox.enqueue(.jobNotRun(jobID: assignment.jobID, .profileUnsupported(profileName)), reserved: true)
+            return true
+        }
         let spec = assignment.spec
         let execution = JobExecution(
             jobID: assignment.jobID, codeHash: assignment.codeHash, inputHash: spec.inputHash, entry: spec.entryPoint,
@@ -72,7 +83,7 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
         let inbox = self.inbox
         let metrics = self.metrics
         let store = blobStore
-        return jobRunner.run(execution, store: store) { outcome in
+        return jobRunner.run(execution, store: store, profile: profile) { outcome in
             switch outcome {
             case .success(let result):
                 metrics.recordJob(outcome: result.outcome)
