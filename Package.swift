@@ -125,8 +125,11 @@ let package = Package(
             name: "PoENodeTests",
             dependencies: [
                 "PoENode", "PoENodeCore", "PoEDuties", "PoECrypto", "PoEWire", "PBFT", "PoELedger", "PoEExecutor",
+                "PoETransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
         .testTarget(
