@@ -15,9 +15,14 @@ final class JobRunner: Sendable {
         self.queuedMax = queuedMax
     }
 
+    /// Jobs queued or running now.
+    var queuedCount: Int { queued.withLockedValue { $0 } }
+
     /// Starts `job` when the runner is free; false (and nothing runs) when the queue is full.
+    /// `finished` gets the result and how long the run took (not counting the wait in the queue).
     func run(
-        _ job: JobExecution, store: BlobStore, finished: @escaping @Sendable (Result<ExecutionResult, BlobStoreError>) -> Void
+        _ job: JobExecution, store: BlobStore,
+        finished: @escaping @Sendable (Result<ExecutionResult, BlobStoreError>, Duration) -> Void
     ) -> Bool {
         let accepted = queued.withLockedValue { count -> Bool in
             guard count < queuedMax else { return false }
@@ -26,9 +31,11 @@ final class JobRunner: Sendable {
         }
         guard accepted else { return false }
         queue.async { [queued] in
+            let started = ContinuousClock.now
             let result = Result { () throws(BlobStoreError) -> ExecutionResult in try Executor.run(job, store: store) }
+            let duration = ContinuousClock.now - started
             queued.withLockedValue { $0 -= 1 }
-            finished(result)
+            finished(result, duration)
         }
         return true
     }
