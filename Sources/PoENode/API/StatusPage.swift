@@ -326,7 +326,7 @@ function renderCharts() {
   const tx = a.transactions;
   const rates = buckets(tx, (slice) => slice.reduce((x, y) => x + y, 0) / slice.length);
   $("tputchart").innerHTML = chart([{ values: rates, color: "#58a6ff", bars: true }],
-    { label: "transactions per second", minMax: 1, tick: (v, max) => (max >= 4 ? Math.round(v) + "" : v.toFixed(1)) });
+    { label: "transactions per second", minMax: 1, tick: (v, max) => (max >= 4 ? Math.round(v) + "" : String(+v.toFixed(2))) });
   const last = tx.slice(-10);
   $("tputnow").textContent = "now " + (last.reduce((x, y) => x + y, 0) / Math.max(1, last.length)).toFixed(1) + "/s · "
     + fmt(tx.slice(-CHART_SECONDS).reduce((x, y) => x + y, 0)) + " in the last " + (tx.length >= CHART_SECONDS ? "5 min" : duration(tx.length));

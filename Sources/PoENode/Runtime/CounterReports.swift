@@ -15,7 +15,7 @@ final class CounterReports: @unchecked Sendable {
 
     static let reports: [Report] = [
         Report(level: .warning, message: "inputs dropped: the node's inbox was full") { $0.status.inboxDropped },
-        Report(level: .warning, message: "frames to peers dropped: a peer's queue was full (retransmission recovers them)") {
+        Report(level: .warning, message: "frames to peers dropped: a peer's queue was full (the peer is down or slow)") {
             $0.status.peerFramesDropped
         },
         Report(level: .warning, message: "peer messages that do not decode") { $0.status.malformedPeerMessages },
@@ -50,7 +50,9 @@ final class CounterReports: @unchecked Sendable {
     private var reported: [Int]
     private var reportedAt: [ContinuousClock.Instant?]
 
-    init(logger: Logger, interval: Duration = .seconds(10)) {
+    /// 30 s: a validator that is down for hours makes its peers drop frames all along;
+    /// two lines a minute say so without burying the rest.
+    init(logger: Logger, interval: Duration = .seconds(30)) {
         self.logger = logger
         self.interval = interval
         reported = Array(repeating: 0, count: CounterReports.reports.count)
