@@ -127,8 +127,8 @@ public final class Node: NodeBackend, Sendable {
         logger.info(
             "node started",
             metadata: [
-                "name": "\(config.name)", "nodeKey": "\(nodeKey.publicKey.short)", "peer": "\(config.peerListen)",
-                "replica": "\(core.replicaID)",
+                "nodeKey": "\(nodeKey.publicKey.short)", "listen": "\(config.peerListen)", "replica": "\(core.replicaID)",
+                "statusPage": "http://\(config.apiListen)/",
             ])
         return Node(
             home: home, config: config, genesis: genesis, blobs: blobs, core: core, environment: environment,
@@ -174,7 +174,7 @@ public final class Node: NodeBackend, Sendable {
         inbox.close()
         while !loopFinished.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
         try? await group.shutdownGracefully()
-        logger.info("node stopped", metadata: ["name": "\(config.name)"])
+        logger.info("node stopped")
     }
 
     // MARK: NodeBackend
