@@ -182,6 +182,23 @@ public final class Ledger: Sendable {
     public func unsettledJobs() throws -> [JobState] { try read { try $0.unsettledJobs() } }
     public func hasUnsettledJobs() throws -> Bool { try read { try $0.hasUnsettledJobs() } }
     public func anchor(jobID: Digest) throws -> AnchorEntry? { try read { try $0.anchor(jobID) } }
+
+    /// The most rows `recentJobs` and `recentEvidence` return: lists for a status page,
+    /// never a way to read the whole history.
+    public static let recentRowsMax = 200
+
+    /// The `limit` most recently submitted jobs, newest first, all or only those of
+    /// `status`. Reads only the rows returned (an index per order).
+    public func recentJobs(status: JobStatus? = nil, limit: Int) throws -> [JobState] {
+        precondition((1...Ledger.recentRowsMax).contains(limit), "limit \(limit) outside 1...\(Ledger.recentRowsMax)")
+        return try read { try $0.recentJobs(status: status, limit: limit) }
+    }
+
+    /// The `limit` most recent evidence records (validators proven to equivocate), newest first.
+    public func recentEvidence(limit: Int) throws -> [EvidenceRecord] {
+        precondition((1...Ledger.recentRowsMax).contains(limit), "limit \(limit) outside 1...\(Ledger.recentRowsMax)")
+        return try read { try $0.recentEvidence(limit: limit) }
+    }
     public func code(name: String) throws -> CodeEntry? { try read { try $0.code(name) } }
     public func receipt(height: UInt64) throws -> BatchReceipt? { try read { try $0.receipt(height: height) } }
     public func attestations(jobID: Digest) throws -> [AttestationRecord] { try read { try $0.attestations(jobID: jobID) } }
@@ -233,6 +250,12 @@ public final class Ledger: Sendable {
     /// Runs raw SQL on the ledger's database: for tests that plant faults, never for state.
     func executeForTesting(sql: String) throws {
         try database.write { db in try db.execute(sql: sql) }
+    }
+
+    /// SQLite's plan for `sql` (the `detail` column of EXPLAIN QUERY PLAN): for tests that
+    /// a read uses its index.
+    func queryPlanForTesting(_ sql: String) throws -> [String] {
+        try database.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(sql)").map { $0["detail"] } }
     }
 
     /// Reads a PRAGMA of the ledger's connection: for tests of the durability settings.

@@ -152,10 +152,27 @@ struct Store {
     }
 
     func saveJob(_ job: JobState) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO job (id, body, status, deadlineHeight, escrow) VALUES (?, ?, ?, ?, ?)").execute(arguments: [
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO job (id, body, status, deadlineHeight, escrow, submitHeight) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [
                 blob(job.id.bytes), blob(job.wireBytes), Int64(job.status.rawValue), bits(job.deadlineHeight),
-                bits(job.escrow),
+                bits(job.escrow), bits(job.submitHeight),
             ])
+    }
+
+    /// The `limit` most recently submitted jobs (of `status`, when given), newest first;
+    /// ties at one height by ID, descending. Reads index `jobRecent` or `jobStatusRecent`
+    /// and only the rows returned.
+    func recentJobs(status: JobStatus?, limit: Int) throws -> [JobState] {
+        let rows: [Data]
+        if let status {
+            rows = try Data.fetchAll(
+                try db.cachedStatement(sql: "SELECT body FROM job WHERE status = ? ORDER BY submitHeight DESC, id DESC LIMIT ?"),
+                arguments: [Int64(status.rawValue), limit])
+        } else {
+            rows = try Data.fetchAll(
+                try db.cachedStatement(sql: "SELECT body FROM job ORDER BY submitHeight DESC, id DESC LIMIT ?"),
+                arguments: [limit])
+        }
+        return try rows.map { try decode(JobState.self, $0, "job") }
     }
 
     /// Unsettled jobs whose deadline is at or before `height`, in ID order.
@@ -249,11 +266,23 @@ struct Store {
     }
 
     func allEvidence() throws -> [EvidenceRecord] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT nodeKey, jobID, height FROM evidence ORDER BY nodeKey, jobID")).map { row in
-            EvidenceRecord(
-                nodeKey: try publicKey(row["nodeKey"], "evidence.nodeKey"), jobID: try digest(row["jobID"], "evidence.jobID"),
-                height: u64(row, "height"))
-        }
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT nodeKey, jobID, height FROM evidence ORDER BY nodeKey, jobID"))
+            .map(evidenceRow)
+    }
+
+    /// The `limit` most recent evidence records, newest first (index `evidenceRecent`).
+    func recentEvidence(limit: Int) throws -> [EvidenceRecord] {
+        try Row.fetchAll(
+            try db.cachedStatement(
+                sql: "SELECT nodeKey, jobID, height FROM evidence ORDER BY height DESC, nodeKey DESC, jobID DESC LIMIT ?"),
+            arguments: [limit]
+        ).map(evidenceRow)
+    }
+
+    private func evidenceRow(_ row: Row) throws -> EvidenceRecord {
+        EvidenceRecord(
+            nodeKey: try publicKey(row["nodeKey"], "evidence.nodeKey"), jobID: try digest(row["jobID"], "evidence.jobID"),
+            height: u64(row, "height"))
     }
 
     // MARK: receipts

@@ -28,11 +28,14 @@ public final class Node: NodeBackend, Sendable {
     let ticker: RepeatedTask
     let logger: Logger
     let signatures: SignatureCache
+    /// The other validators' node keys, in genesis order (for `peers`).
+    let peerKeys: [PublicKey]
 
     private init(
         home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, core: NodeCore,
         environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
-        loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger, signatures: SignatureCache
+        loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger, signatures: SignatureCache,
+        peerKeys: [PublicKey]
     ) {
         self.home = home
         self.config = config
@@ -47,12 +50,16 @@ public final class Node: NodeBackend, Sendable {
         self.ticker = ticker
         self.logger = logger
         self.signatures = signatures
+        self.peerKeys = peerKeys
     }
 
     /// Opens the home's files (recovering from whatever a crash left), binds the peer
     /// port and starts consensus.
     public static func start(home: NodeHome, logger: Logger) async throws -> Node {
         let config = try home.config()
+        var logger = logger
+        // Every line says which node it is from, for logs gathered from several nodes.
+        logger[metadataKey: "node"] = "\(config.name)"
         let genesis = try home.genesis()
         let nodeKey = try home.nodeKey()
         try home.createDataFolders()
@@ -74,20 +81,14 @@ public final class Node: NodeBackend, Sendable {
         if let frames = config.peerBacklogFramesMax { networkConfig.backlogFramesMax = frames }
         let network = PeerNetwork(
             config: networkConfig, group: group, onMessage: { peer, bytes in inbox.enqueue(.peer(peer, bytes)) },
-            events: { event in
-                switch event {
-                case .linkUp, .linkDown: logger.info("\(event.description)")
-                case .handshakeRefused, .handshakeRefusalsSuppressed: logger.warning("\(event.description)")
-                }
-            })
-        let metrics = NodeMetrics()
-        let environment = LiveEnvironment(
-            network: network, consensusLog: consensusLog, checkpointFiles: checkpointFiles, blobStore: blobs,
-            jobRunner: JobRunner(slots: config.jobRunnerSlots ?? ProcessInfo.processInfo.activeProcessorCount),
-            inbox: inbox, metrics: metrics, logger: logger, profileName: genesis.parameters.executionProfile,
-            profilesAllowed: config.executionProfiles)
+            events: { [logger] event in Node.log(event, logger) })
+        let metrics = NodeMetrics(replicaCount: genesis.validators.count)
         let ledger = try Ledger.open(path: home.ledgerPath, genesis: genesis, signatures: signatures)
-        environment.ledger = ledger
+        let jobRunner = JobRunner(slots: config.jobRunnerSlots ?? ProcessInfo.processInfo.activeProcessorCount)
+        let environment = try LiveEnvironment(
+            network: network, consensusLog: consensusLog, checkpointFiles: checkpointFiles, blobStore: blobs,
+            jobRunner: jobRunner, inbox: inbox, metrics: metrics, activity: ActivityHistory(), ledger: ledger,
+            logger: logger, profileName: genesis.parameters.executionProfile, profilesAllowed: config.executionProfiles)
         let core: NodeCore
         do {
             core = try NodeCore(
@@ -103,10 +104,17 @@ public final class Node: NodeBackend, Sendable {
         // A real environment never halts the core: its failures end the process.
         try? core.start()
         let loopFinished = NIOLockedValueBox(false)
+        let reports = CounterReports(logger: logger)
         let loop = Thread {
             while case let group = inbox.nextGroup(max: 512), !group.isEmpty {
                 try? core.handle(group)
-                metrics.update(status: core.status, counters: core.replica.counters)
+                // The replica's and the interpreter's counters are read here, on the only
+                // thread that touches them.
+                let readings = NodeReadings(
+                    status: Node.status(core: core, network: network, inbox: inbox), replica: core.replica.counters,
+                    core: core.counters, peers: network.stats, jobsQueued: jobRunner.queuedCount)
+                metrics.update(readings)
+                reports.check(readings)
             }
             loopFinished.withLockedValue { $0 = true }
         }
@@ -119,13 +127,32 @@ public final class Node: NodeBackend, Sendable {
         logger.info(
             "node started",
             metadata: [
-                "name": "\(config.name)", "nodeKey": "\(nodeKey.publicKey.short)", "peer": "\(config.peerListen)",
-                "replica": "\(core.replicaID)",
+                "nodeKey": "\(nodeKey.publicKey.short)", "listen": "\(config.peerListen)", "replica": "\(core.replicaID)",
+                "statusPage": "http://\(config.apiListen)/",
             ])
         return Node(
             home: home, config: config, genesis: genesis, blobs: blobs, core: core, environment: environment,
             inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, logger: logger,
-            signatures: signatures)
+            signatures: signatures,
+            peerKeys: genesis.validators.map(\.nodeKey).filter { $0 != nodeKey.publicKey })
+    }
+
+    /// Link events at info (validators cause them, at the pace of the redial backoff);
+    /// refusals at warning (the transport limits them per reason, since anyone can
+    /// connect).
+    static func log(_ event: PeerEvent, _ logger: Logger) {
+        switch event {
+        case .linkUp(let peer, let remote):
+            logger.info("peer link up", metadata: ["peer": "\(peer.short)", "remote": "\(remote)"])
+        case .linkDown(let peer, let reason):
+            logger.info("peer link down", metadata: ["peer": "\(peer.short)", "reason": "\(reason)"])
+        case .handshakeRefused(let remote, let reason, let detail):
+            logger.warning(
+                "peer handshake refused", metadata: ["remote": "\(remote)", "reason": "\(reason.rawValue)", "detail": "\(detail)"])
+        case .handshakeRefusalsSuppressed(let reason, let count):
+            logger.warning(
+                "peer handshakes refused, not logged one by one", metadata: ["reason": "\(reason.rawValue)", "count": "\(count)"])
+        }
     }
 
     /// The consensus configuration every node derives the same way from genesis: the
@@ -147,14 +174,16 @@ public final class Node: NodeBackend, Sendable {
         inbox.close()
         while !loopFinished.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
         try? await group.shutdownGracefully()
-        logger.info("node stopped", metadata: ["name": "\(config.name)"])
+        logger.info("node stopped")
     }
 
     // MARK: NodeBackend
 
     /// The status the loop published, with the shell's own counters: constant time, it
     /// never reads the ledger.
-    public var status: NodeStatus {
+    public var status: NodeStatus { Node.status(core: core, network: network, inbox: inbox) }
+
+    static func status(core: NodeCore, network: PeerNetwork, inbox: NodeInbox) -> NodeStatus {
         var status = core.status
         status.peersConnected = network.connectedPeers.count
         status.inboxDropped = inbox.dropped
@@ -188,4 +217,13 @@ public final class Node: NodeBackend, Sendable {
     }
 
     public func metricsText() -> String { environment.metrics.text() }
+
+    public var requestMetrics: APIRequestMetrics { environment.metrics.requests }
+
+    public var peers: [PeerInfo] {
+        let linked = network.connectedPeers
+        return peerKeys.map { PeerInfo(nodeKey: $0.hex, linked: linked.contains($0)) }
+    }
+
+    public func activity(seconds: Int) -> ActivityResponse { environment.activity.response(seconds: seconds) }
 }

@@ -18,6 +18,13 @@ public protocol NodeBackend: Sendable {
     func submit(_ transaction: SignedTransaction) throws(SubmitError)
     /// The Prometheus text exposition of the node's metrics.
     func metricsText() -> String
+    /// Where the API counts its requests: in the registry `metricsText` emits.
+    var requestMetrics: APIRequestMetrics { get }
+    /// Every other validator of the chain, and whether this node is linked to it.
+    var peers: [PeerInfo] { get }
+    /// The last `seconds` (1...600) of committed work, one sample a second, with the job
+    /// totals and recent slashes seen since the node started.
+    func activity(seconds: Int) -> ActivityResponse
 }
 
 public enum SubmitError: Error, Equatable, Sendable, CustomStringConvertible {

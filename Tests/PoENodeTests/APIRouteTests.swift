@@ -242,6 +242,7 @@ import Testing
             #expect(decoded.validators.count == 4)
             #expect(Set(decoded.validators.map(\.nodeKey)) == Set((0..<4).map { TestKeys.node($0).publicKey.hex }))
             #expect(decoded.validators.allSatisfy { $0.bond == 10_000 && !$0.jailed && $0.endpoint.hasPrefix("127.0.0.1:") })
+            #expect(decoded.validators.allSatisfy { $0.balance == 100_000 }, "each validator's account balance")
         }
     }
 }

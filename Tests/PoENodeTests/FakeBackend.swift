@@ -4,6 +4,7 @@ import PoECrypto
 import PoEExecutor
 import PoELedger
 import PoENode
+import Prometheus
 
 /// Deterministic keys for the API tests.
 enum TestKeys {
@@ -52,6 +53,9 @@ final class FakeBackend: NodeBackend, @unchecked Sendable {
 
     init(genesis: Genesis = TestGenesis.make()) throws {
         ledger = try Ledger.open(path: nil, genesis: genesis)
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        requestMetrics = APIRequestMetrics(registry: registry)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("poe-api-tests-\(UUID().uuidString)")
         blobs = try BlobStore(root: folder)
     }
@@ -79,7 +83,27 @@ final class FakeBackend: NodeBackend, @unchecked Sendable {
         }
     }
 
-    func metricsText() -> String { "# TYPE poe_height gauge\npoe_height \((try? ledger.height()) ?? 0)\n" }
+    let registry: PrometheusCollectorRegistry
+    let requestMetrics: APIRequestMetrics
+
+    /// The fake's one gauge, then the API's request metrics (recorded by the router).
+    func metricsText() -> String {
+        "# TYPE poe_height gauge\npoe_height \((try? ledger.height()) ?? 0)\n" + registry.emitToString()
+    }
+
+    var peers: [PeerInfo] {
+        (1..<4).map { PeerInfo(nodeKey: TestKeys.node($0).publicKey.hex, linked: $0 != 2) }
+    }
+
+    /// Steady activity: one transaction a second, committed in 40 ms.
+    func activity(seconds: Int) -> ActivityResponse {
+        var totals = ActivityTotals()
+        totals.jobsSubmitted = 1
+        return ActivityResponse(
+            uptimeSeconds: 1_000, transactions: Array(repeating: 1, count: seconds), batches: Array(repeating: 1, count: seconds),
+            latencyCount: Array(repeating: 1, count: seconds), latencyMeanMs: Array(repeating: 40, count: seconds), latencyMaxMs: Array(repeating: 40, count: seconds),
+            totals: totals, slashes: [])
+    }
 
     var submitted: [SignedTransaction] { lock.withLock { recorded } }
 

@@ -148,8 +148,12 @@ public struct ValidatorInfo: Codable, Sendable, Equatable {
     public var releaseHeight: UInt64
     public var jailed: Bool
     public var registeredHeight: UInt64
+    /// The account's spendable balance, where rewards go: in `GET /validators` (an
+    /// account's own answer has it beside this).
+    public var balance: UInt64?
 
-    public init(_ state: ValidatorState) {
+    public init(_ state: ValidatorState, balance: UInt64? = nil) {
+        self.balance = balance
         account = state.account.hex
         nodeKey = state.nodeKey.hex
         endpoint = state.endpoint

@@ -13,9 +13,9 @@ public enum APILimits {
 public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<BasicRequestContext> {
     let handlers = APIHandlers(backend: backend)
     let router = Router(context: BasicRequestContext.self)
-    // Request counts and durations through swift-metrics (exported if the node bootstraps Prometheus).
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: APIRequestMetricsMiddleware(metrics: backend.requestMetrics))
     router.add(middleware: JSONErrorMiddleware())
+    router.get("/") { _, _ in StatusPage.response() }
     router.get("/health") { _, _ in "ok" }
     router.get("/status") { _, _ in JSONBody.response(backend.status) }
     router.get("/chain") { _, _ in
@@ -30,11 +30,15 @@ public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<Basi
     router.get("/blobs/:hash") { _, context in try handlers.blob(context) }
     router.post("/transactions") { request, _ in try await handlers.submit(request) }
     router.get("/transactions/:id") { _, context in try handlers.transaction(context) }
+    router.get("/jobs") { request, _ in try handlers.jobs(request) }
     router.get("/jobs/:id") { _, context in try handlers.job(context) }
     router.get("/jobs/:id/proof") { _, context in try handlers.proof(context) }
     router.get("/jobs/:id/output") { _, context in try handlers.output(context) }
     router.get("/accounts/:key") { _, context in try handlers.account(context) }
     router.get("/validators") { _, _ in try handlers.validators() }
+    router.get("/evidence") { request, _ in try handlers.evidence(request) }
+    router.get("/peers") { _, _ in JSONBody.response(PeersResponse(peers: backend.peers)) }
+    router.get("/activity") { request, _ in try handlers.activity(request) }
     return router
 }
 

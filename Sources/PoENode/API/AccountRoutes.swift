@@ -11,12 +11,12 @@ extension APIHandlers {
             let validator = try backend.ledger.validator(account: key)
             return AccountResponse(
                 key: key.hex, balance: account?.balance ?? 0, nonce: account?.nonce ?? 0,
-                validator: validator.map(ValidatorInfo.init))
+                validator: validator.map { ValidatorInfo($0) })
         }
         return JSONBody.response(response)
     }
 
-    /// `GET /validators`: the current epoch's set with bonds, jailed flags and endpoints.
+    /// `GET /validators`: the current epoch's set with bonds, balances, jailed flags and endpoints.
     func validators() throws -> Response {
         let ledger = backend.ledger
         let response: ValidatorsResponse = try read("validators") {
@@ -27,7 +27,7 @@ extension APIHandlers {
                 guard let state = try ledger.validator(nodeKey: nodeKey) else {
                     throw APIError.internalError("set member \(nodeKey.hex) has no validator row")
                 }
-                infos.append(ValidatorInfo(state))
+                infos.append(ValidatorInfo(state, balance: try ledger.account(state.account)?.balance ?? 0))
             }
             return ValidatorsResponse(epoch: set.epoch, height: height, quorum: set.quorum, validators: infos)
         }

@@ -69,6 +69,9 @@ public final class ClusterHarness {
 
     private func scenario() async throws -> HarnessReport {
         print("== \(options.nodes) nodes starting in \(folder.path)")
+        for member in processes.cluster.members {
+            print("   \(member.name)  status page http://\(member.api)/  key \(member.nodeKey.short)  log \(member.home)/node.log")
+        }
         try await waitUntil("for every node to link to every other", seconds: 60) {
             var linked = 0
             for (index, client) in clients.enumerated() {

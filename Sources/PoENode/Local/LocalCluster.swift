@@ -15,12 +15,15 @@ public final class LocalCluster {
     public private(set) var nodes: [Node?]
     public private(set) var clientNonce: UInt64 = 0
     let logLevel: Logger.Level
+    let logHandler: (@Sendable (_ label: String) -> any LogHandler)?
 
     /// Writes a testnet in a new temporary folder and starts every node, on a block of
-    /// loopback ports of its own (`LoopbackPorts`).
+    /// loopback ports of its own (`LoopbackPorts`). Node `i` logs as `local.node<i>`,
+    /// through `logHandler` when given (a test that reads the log), else swift-log's default.
     public init(
         nodes count: Int, faults: [Int: FaultMode] = [:], chainID: String = "local-cluster",
-        configure: (inout Testnet) -> Void = { _ in }, logLevel: Logger.Level = .warning
+        configure: (inout Testnet) -> Void = { _ in }, logLevel: Logger.Level = .warning,
+        logHandler: (@Sendable (_ label: String) -> any LogHandler)? = nil
     ) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("poe-cluster-\(UUID().uuidString)")
         var testnet = Testnet(nodeCount: count, chainID: chainID)
@@ -39,12 +42,14 @@ public final class LocalCluster {
         client = try KeyFile.read(from: cluster.clientKey)
         self.chainID = chainID
         self.logLevel = logLevel
+        self.logHandler = logHandler
         nodes = Array(repeating: nil, count: count)
         for index in 0..<count { try await start(index) }
     }
 
     public func start(_ index: Int) async throws {
-        var logger = Logger(label: "local.\(cluster.members[index].name)")
+        let label = "local.\(cluster.members[index].name)"
+        var logger = logHandler.map { Logger(label: label, factory: $0) } ?? Logger(label: label)
         logger.logLevel = logLevel
         nodes[index] = try await Node.start(home: NodeHome(path: cluster.members[index].home), logger: logger)
     }

@@ -22,10 +22,14 @@ final class JobRunner: Sendable {
         running = DispatchSemaphore(value: slots)
     }
 
+    /// Jobs queued or running now.
+    var queuedCount: Int { queued.withLockedValue { $0 } }
+
     /// Starts `job` when a slot is free; false (and nothing runs) when the queue is full.
+    /// `finished` gets the result and how long the run took (not counting the wait).
     func run(
         _ job: JobExecution, store: BlobStore, profile: ExecutionProfile,
-        finished: @escaping @Sendable (Result<ExecutionResult, BlobStoreError>) -> Void
+        finished: @escaping @Sendable (Result<ExecutionResult, BlobStoreError>, Duration) -> Void
     ) -> Bool {
         let accepted = queued.withLockedValue { count -> Bool in
             guard count < queuedMax else { return false }
@@ -36,12 +40,14 @@ final class JobRunner: Sendable {
         admission.async { [work, queued, running] in
             running.wait()
             work.async {
+                let started = ContinuousClock.now
                 let result = Result { () throws(BlobStoreError) -> ExecutionResult in
                     try Executor.run(job, store: store, profile: profile)
                 }
+                let duration = ContinuousClock.now - started
                 running.signal()
                 queued.withLockedValue { $0 -= 1 }
-                finished(result)
+                finished(result, duration)
             }
         }
         return true

@@ -21,18 +21,28 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
     let jobRunner: JobRunner
     let inbox: NodeInbox
     let metrics: NodeMetrics
+    let activity: ActivityHistory
     let logger: Logger
-    /// Set once the core exists: settlement facts for the slash counter are read there.
-    var ledger: Ledger?
+    /// The ledger the core applies batches to: what the batches did to jobs is read there.
+    let ledger: Ledger
+    /// The highest height applied so far; a batch at or below it is one the replica
+    /// executes again after a restart (the ledger returns its stored receipt): nothing new
+    /// to count or log.
+    var heightApplied: UInt64
+    /// The checkpoint whose state this node keeps asking its peers for, and how often it asked.
+    var stateRequests: (sequence: UInt64, count: Int)?
+    /// State requests are retried every few seconds; a missing answer is reported at the
+    /// 5th, 10th, 20th, ... request rather than at each.
+    static let stateRequestsFirstReport = 5
     /// The profile every job runs under (genesis), or nil when this node does not run it.
     let profile: ExecutionProfile?
     let profileName: String
 
     init(
         network: PeerNetwork, consensusLog: ConsensusLog, checkpointFiles: CheckpointFiles, blobStore: BlobStore,
-        jobRunner: JobRunner, inbox: NodeInbox, metrics: NodeMetrics, logger: Logger, profileName: String,
-        profilesAllowed: [String]?
-    ) {
+        jobRunner: JobRunner, inbox: NodeInbox, metrics: NodeMetrics, activity: ActivityHistory, ledger: Ledger,
+        logger: Logger, profileName: String, profilesAllowed: [String]?
+    ) throws {
         self.profileName = profileName
         let allowed = profilesAllowed.map { $0.contains(profileName) } ?? true
         profile = allowed ? try? Executor.profile(named: profileName) : nil
@@ -43,7 +53,10 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
         self.jobRunner = jobRunner
         self.inbox = inbox
         self.metrics = metrics
+        self.activity = activity
+        self.ledger = ledger
         self.logger = logger
+        heightApplied = try ledger.height()
     }
 
     var blobs: any BlobHolding { blobStore }
@@ -67,7 +80,30 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     func send(_ message: PeerMessage, to peer: PublicKey) { network.send(message.wireBytes, to: peer) }
-    func broadcast(_ message: PeerMessage) { network.broadcast(message.wireBytes) }
+
+    func broadcast(_ message: PeerMessage) {
+        if case .stateRequest(let sequence) = message { noteStateRequest(sequence) }
+        network.broadcast(message.wireBytes)
+    }
+
+    /// Counts the requests for one checkpoint's state; reports, at doubling intervals,
+    /// that no peer has served it yet (the replica retries on its own).
+    private func noteStateRequest(_ sequence: UInt64) {
+        var requests = stateRequests ?? (sequence, 0)
+        if requests.sequence != sequence { requests = (sequence, 0) }
+        requests.count += 1
+        stateRequests = requests
+        let count = requests.count
+        guard count >= LiveEnvironment.stateRequestsFirstReport, count % LiveEnvironment.stateRequestsFirstReport == 0,
+            (count / LiveEnvironment.stateRequestsFirstReport).nonzeroBitCount == 1
+        else { return }
+        logger.warning(
+            "state transfer: no peer has served the checkpoint's state yet; still asking",
+            metadata: [
+                "sequence": "\(sequence)", "requests": "\(count)", "peersLinked": "\(network.connectedPeers.count)",
+                "reason": "every linked peer was asked; none answered with the state the quorum certified",
+            ])
+    }
 
     /// Runs the job on the runner's queue; its end always comes back through the inbox's
     /// reserved lane (bounded by the runner's queue), so no result is ever dropped.
@@ -82,21 +118,36 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
             fuelLimit: spec.fuelLimit, memoryLimitPages: spec.memoryLimitPages)
         let inbox = self.inbox
         let metrics = self.metrics
+        let logger = self.logger
         let store = blobStore
-        return jobRunner.run(execution, store: store, profile: profile) { outcome in
+        return jobRunner.run(execution, store: store, profile: profile) { outcome, duration in
             switch outcome {
             case .success(let result):
-                metrics.recordJob(outcome: result.outcome)
+                metrics.recordJobRun(outcome: result.outcome, duration: duration)
+                logger.info(
+                    "job ran",
+                    metadata: [
+                        "job": "\(assignment.jobID.short)", "outcome": "\(result.outcome)", "fuel": "\(result.fuelUsed)",
+                        "seconds": "\(LiveEnvironment.seconds(duration))", "digest": "\(result.resultDigest.short)",
+                    ])
                 let reported = JobResult(
                     resultDigest: result.resultDigest, outputHash: result.outputHash, logHash: result.logHash,
                     fuelUsed: result.fuelUsed)
                 inbox.enqueue(.jobFinished(jobID: assignment.jobID, reported), reserved: true)
             case .failure(let error):
                 let blob = LiveEnvironment.unreadableBlob(error, fallback: assignment.codeHash)
+                logger.warning(
+                    "job not run: a blob is unreadable (fetched again)",
+                    metadata: ["job": "\(assignment.jobID.short)", "blob": "\(blob.short)", "reason": "\(error)"])
                 if case .corrupted = error { try? store.remove(blob) }
                 inbox.enqueue(.jobNotRun(jobID: assignment.jobID, .blobUnreadable(blob)), reserved: true)
             }
         }
+    }
+
+    /// Seconds with millisecond precision, for log lines.
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.3f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
     static func unreadableBlob(_ error: BlobStoreError, fallback: Digest) -> Digest {
@@ -109,12 +160,15 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
 
     func observe(_ event: NodeEvent) {
         switch event {
-        case .batchApplied(_, let requests, let receipt):
-            metrics.recordBatch(receipt: receipt, requests: requests)
-            if let ledger, !receipt.settledJobs.isEmpty { metrics.recordSlashes(divergentAttesters(receipt.settledJobs, ledger)) }
+        case .batchApplied(let sequence, let requests, let receipt):
+            guard sequence > heightApplied else { return }
+            heightApplied = sequence
+            noteBatch(sequence: sequence, requests: requests, receipt: receipt)
         case .checkpointTaken(let sequence, _):
             logger.debug("checkpoint archived", metadata: ["sequence": "\(sequence)"])
-        case .stateInstalled: break
+        case .stateInstalled(let sequence, _):
+            heightApplied = max(heightApplied, sequence)
+            stateRequests = nil
         case .log(let level, let message, let metadata):
             logger.log(level: LiveEnvironment.level(level), "\(message)", metadata: metadata.mapValues { .string($0) })
         case .duty(let action): logDuty(action)
@@ -126,6 +180,12 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
         case .runJob(let assignment):
             logger.info("running job", metadata: ["job": "\(assignment.jobID.short)", "fuel": "\(assignment.spec.fuelLimit)"])
         case .submit(let transaction):
+            // The node's own transactions count in the commit latency as a client's do.
+            metrics.noteArrival(
+                ClientRequest(
+                    client: transaction.sender, timestamp: transaction.nonce, operation: transaction.body,
+                    signature: transaction.signature
+                ).key)
             guard case .attest(let signed)? = try? TransactionBody.decode(wireBytes: transaction.body) else {
                 logger.notice("submitting evidence of equivocation", metadata: ["nonce": "\(transaction.nonce)"])
                 return
@@ -136,18 +196,9 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
         case .fetchBlob(let digest): logger.debug("fetching blob", metadata: ["blob": "\(digest.short)"])
         case .resend(let request): logger.debug("resending request", metadata: ["client": "\(request.client.short)"])
         case .refuse(let request, let reason):
-            logger.info("request refused", metadata: ["client": "\(request.client.short)", "reason": "\(reason)"])
-        }
-    }
-
-    /// How many validators attested something other than the agreed digest of these
-    /// settled jobs: the ones settlement slashed.
-    private func divergentAttesters(_ jobs: [Digest], _ ledger: Ledger) -> Int {
-        jobs.reduce(0) { count, jobID in
-            guard let agreed = (try? ledger.job(jobID))??.agreedDigest, let recorded = try? ledger.attestations(jobID: jobID) else {
-                return count
-            }
-            return count + recorded.filter { $0.signed.attestation.resultDigest != agreed }.count
+            // Clients decide how often this happens: one line each at debug, and a
+            // rate-limited summary at warning (`CounterReports`).
+            logger.debug("request refused", metadata: ["client": "\(request.client.short)", "reason": "\(reason)"])
         }
     }
 
