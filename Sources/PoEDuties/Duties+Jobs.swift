@@ -92,8 +92,9 @@ extension Duties {
             return
         }
         let honest = Attestation(
-            chainID: settings.chainID, jobID: jobID, resultDigest: result.resultDigest, outputHash: result.outputHash,
-            logHash: result.logHash, fuelUsed: result.fuelUsed, nodeKey: nodeKey)
+            chainID: settings.chainID, jobID: jobID, resultDigest: result.resultDigest, profile: result.profile,
+            outcome: result.outcome, outputHash: result.outputHash, logHash: result.logHash, fuelUsed: result.fuelUsed,
+            nodeKey: nodeKey)
         var wrong = honest
         wrong.resultDigest = Digest.sha256(Array("wrong result".utf8) + result.resultDigest.bytes)
         let attestations: [Attestation]

@@ -77,12 +77,16 @@ public struct Equivocation: Sendable, Equatable {
 /// What running a job produced: the fields a validator attests.
 public struct JobResult: Sendable, Equatable {
     public let resultDigest: Digest
+    public let profile: Digest
+    public let outcome: [UInt8]
     public let outputHash: Digest
     public let logHash: Digest
     public let fuelUsed: UInt64
 
-    public init(resultDigest: Digest, outputHash: Digest, logHash: Digest, fuelUsed: UInt64) {
+    public init(resultDigest: Digest, profile: Digest, outcome: [UInt8], outputHash: Digest, logHash: Digest, fuelUsed: UInt64) {
         self.resultDigest = resultDigest
+        self.profile = profile
+        self.outcome = outcome
         self.outputHash = outputHash
         self.logHash = logHash
         self.fuelUsed = fuelUsed

@@ -371,8 +371,10 @@ final class Simulation {
         var material = Array("poe-sim/result".utf8)
         material += assignment.jobID.bytes + assignment.codeHash.bytes + assignment.spec.inputHash.bytes
         let digest = Digest.sha256(material)
+        // The executor's encoding of success with exit code 0: a tag 0, then the code.
         return JobResult(
-            resultDigest: digest, outputHash: Digest.sha256(digest.bytes + [1]), logHash: Digest.sha256(digest.bytes + [2]),
+            resultDigest: digest, profile: Digest.sha256("poe-sim/profile"), outcome: [0, 0, 0, 0, 0],
+            outputHash: Digest.sha256(digest.bytes + [1]), logHash: Digest.sha256(digest.bytes + [2]),
             fuelUsed: UInt64(digest.bytes[0]) * 1_000)
     }
 

@@ -31,11 +31,15 @@ struct JobCommand: AsyncParsableCommand {
         row("input hash", job.inputHash)
         row("entry / fuel", "\(job.entryPoint) / \(job.fuelLimit)")
         row("agreed digest", job.agreedDigest.map { "\($0) (anchored at height \(job.anchorHeight.map(String.init) ?? "?"))" } ?? "none yet")
+        if let outcome = job.agreedOutcome { row("outcome", outcome) }
         if let output = job.agreedOutputHash { row("output hash", output) }
         row("attestations", "\(job.attestations.count) of \(job.validatorCount), quorum \(job.quorum)")
+        if job.agreedDigest == nil, !job.splits.isEmpty {
+            row("split", job.splits.map(\.summary).joined(separator: ", "))
+        }
         for attestation in job.attestations {
             let mark = attestation.resultDigest == job.agreedDigest ? "=" : (job.agreedDigest == nil ? " " : "≠")
-            print("  \(mark) \(attestation.validator.prefix(16))  digest \(attestation.resultDigest.prefix(16))  output \(attestation.outputHash.prefix(16))  fuel \(attestation.fuelUsed)  height \(attestation.height)")
+            print("  \(mark) \(attestation.validator.prefix(16))  \(attestation.outcome)  digest \(attestation.resultDigest.prefix(16))  output \(attestation.outputHash.prefix(16))  fuel \(attestation.fuelUsed)  height \(attestation.height)")
         }
     }
 }

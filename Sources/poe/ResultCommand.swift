@@ -19,6 +19,8 @@ struct ResultCommand: AsyncParsableCommand {
     var proof: String?
     @Option(name: .long, help: "The chain's genesis.json: verify the proof and output against its validator set.")
     var genesis: String?
+    @Option(name: .long, help: "Write the job's log (what it wrote to stderr, as attested) here.")
+    var log: String?
 
     static let inlineOutputBytesMax = 4096
 
@@ -33,6 +35,16 @@ struct ResultCommand: AsyncParsableCommand {
         print("job          \(id.hex)")
         print("proof        \(proofBytes.count) bytes\(proof.map { " -> \($0)" } ?? "")")
         print("output       \(output.count) bytes, sha256 \(Digest.sha256(output).hex)\(out.map { " -> \($0)" } ?? "")")
+        if let log {
+            let job = try await calling { () async throws(NodeClientError) in try await client.job(id) }
+            guard let agreed = job.agreedDigest, let entry = job.attestations.first(where: { $0.resultDigest == agreed }),
+                let logHash = Digest(hex: entry.logHash)
+            else { throw CommandFailure("the job has no agreed result, so no attested log") }
+            let bytes = try await calling { () async throws(NodeClientError) in try await client.blob(logHash) }
+            guard Digest.sha256(bytes) == logHash else { throw CommandFailure("the node served a log that does not match its hash") }
+            try CLIFiles.write(bytes, to: log, what: "the log")
+            print("log          \(bytes.count) bytes, sha256 \(logHash.hex) -> \(log)")
+        }
         if let trusted {
             try VerifyCommand.verifyAndPrint(proofBytes: proofBytes, genesis: trusted, output: output)
         } else {

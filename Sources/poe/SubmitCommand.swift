@@ -149,6 +149,7 @@ struct SubmitCommand: AsyncParsableCommand {
 /// Polls a submitted job and prints each change of `JobProgress` until it is final.
 struct JobWaiter {
     static let pollInterval = Duration.milliseconds(500)
+    static let heartbeat = Duration.seconds(5)
 
     let client: NodeClient
     let transactionID: Digest
@@ -159,9 +160,17 @@ struct JobWaiter {
         let clock = ContinuousClock()
         let end = clock.now + .seconds(timeoutSeconds)
         var last: JobProgress?
+        var printed = clock.now
         while clock.now < end {
             let progress = try await poll()
-            if progress != last { print(progress.line) }
+            if progress != last {
+                print(progress.line)
+                printed = clock.now
+            } else if clock.now - printed >= JobWaiter.heartbeat {
+                // Still waiting: say so, with where the chain is against the deadline.
+                print(try await heartbeat(progress, secondsLeft: Int((end - clock.now).components.seconds)))
+                printed = clock.now
+            }
             last = progress
             if progress.isFinal {
                 if progress.isFailure { throw ExitCode.failure }
@@ -170,6 +179,17 @@ struct JobWaiter {
             try await Task.sleep(for: JobWaiter.pollInterval)
         }
         throw CommandFailure("timed out after \(timeoutSeconds) s; last state: \(last?.line ?? "unknown")")
+    }
+
+    private func heartbeat(_ progress: JobProgress, secondsLeft: Int) async throws -> String {
+        let height = (try? await client.status().height).map { "height \($0)" } ?? "height ?"
+        switch progress {
+        case .committed(_, let attestations, _, let quorum, let deadline):
+            let left = (try? await client.status().height).map { deadline > $0 ? "\(deadline - $0) heights to the deadline" : "at the deadline" }
+            return "waiting      \(height), attestations \(attestations)/\(quorum) needed, \(left ?? "?"), \(secondsLeft) s left of --timeout"
+        case .unseen, .pending, .rejected, .refused, .finalized, .failed:
+            return "waiting      \(height), \(secondsLeft) s left of --timeout"
+        }
     }
 
     private func poll() async throws -> JobProgress {

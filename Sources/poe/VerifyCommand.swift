@@ -46,6 +46,7 @@ struct VerifyCommand: ParsableCommand {
         print("job          \(proof.jobID.hex) (matches chain, submitter, nonce \(proof.nonce) and spec)")
         print("submitter    \(proof.submitter.hex)")
         print("digest       \(proof.agreedDigest.hex)")
+        print("outcome      \(report.outcome) (profile \(report.profile.short); the digest commits to both)")
         print("signatures   \(report.signers) of \(report.setSize) validators (quorum \(report.quorum)), all valid")
         print("output hash  \(report.outputHash.hex)\(report.outputVerified ? " (matches the output)" : "")")
         print("VERIFIED")

@@ -30,7 +30,7 @@ import Testing
     }
 
     static let result = JobResult(
-        resultDigest: Digest.sha256("result"), outputHash: Digest.sha256("output"), logHash: Digest.sha256("log"),
+        resultDigest: Digest.sha256("result"), profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: Digest.sha256("output"), logHash: Digest.sha256("log"),
         fuelUsed: 42)
 
     static func attestations(in actions: [DutyAction]) -> [(nonce: UInt64, attestation: SignedAttestation)] {
@@ -242,7 +242,7 @@ import Testing
         var duties = Self.duties()
         _ = Self.started(&duties)
         let honest = Attestation(
-            chainID: Self.chainID, jobID: Digest.sha256("j"), resultDigest: Digest.sha256("x"), outputHash: .zero,
+            chainID: Self.chainID, jobID: Digest.sha256("j"), resultDigest: Digest.sha256("x"), profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: .zero,
             logHash: .zero, fuelUsed: 1, nodeKey: Self.otherKey.publicKey)
         var lie = honest
         lie.resultDigest = Digest.sha256("y")

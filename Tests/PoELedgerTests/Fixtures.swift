@@ -45,7 +45,7 @@ enum Fixtures {
 
     static func attestation(job: Digest, digest: Digest, node: Int, chainID: String = Fixtures.chainID) -> SignedAttestation {
         Attestation(
-            chainID: chainID, jobID: job, resultDigest: digest, outputHash: Digest.sha256("out"),
+            chainID: chainID, jobID: job, resultDigest: digest, profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: Digest.sha256("out"),
             logHash: Digest.sha256("log"), fuelUsed: 42, nodeKey: Keys.node(node).publicKey
         ).signed(by: Keys.node(node))
     }

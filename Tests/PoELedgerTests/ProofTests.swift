@@ -55,7 +55,7 @@ import Testing
         // A member's key on an attestation signed by someone else.
         var (other, _) = try finalizedProof()
         let impostor = Attestation(
-            chainID: Fixtures.chainID, jobID: other.jobID, resultDigest: digest, outputHash: Digest.sha256("out"),
+            chainID: Fixtures.chainID, jobID: other.jobID, resultDigest: digest, profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: Digest.sha256("out"),
             logHash: Digest.sha256("log"), fuelUsed: 42, nodeKey: Keys.node(3).publicKey)
         other.attestations[2] = SignedAttestation(attestation: impostor, signature: Keys.node(9).sign(impostor.wireBytes, domain: .attestation))
         #expect(throws: ProofError.forgedSignature(nodeKey: Keys.node(3).publicKey.hex)) { try other.verify(validatorSet: set) }
@@ -102,7 +102,7 @@ import Testing
         let spec = Fixtures.spec()
         let jobID = JobID.compute(chainID: "x", submitter: Keys.account(0).publicKey, nonce: 1, spec: spec)
         let signed = Attestation(
-            chainID: "x", jobID: jobID, resultDigest: Digest.zero, outputHash: Digest.zero, logHash: Digest.zero,
+            chainID: "x", jobID: jobID, resultDigest: Digest.zero, profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: Digest.zero, logHash: Digest.zero,
             fuelUsed: 0, nodeKey: Keys.node(0).publicKey
         ).signed(by: Keys.node(0))
         let set = try ValidatorSet(epoch: 0, nodeKeys: [Keys.node(0).publicKey])

@@ -98,7 +98,7 @@ struct RandomSequenceModel {
             : RandomSequenceModel.truth(job)
         let chain = rng.chance(3) ? "other-chain" : genesis.chainID
         let signed = Attestation(
-            chainID: chain, jobID: job, resultDigest: digest, outputHash: Digest.sha256("o"), logHash: Digest.sha256("l"),
+            chainID: chain, jobID: job, resultDigest: digest, profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: Digest.sha256("o"), logHash: Digest.sha256("l"),
             fuelUsed: rng.next(), nodeKey: Keys.node(node).publicKey
         ).signed(by: Keys.node(node))
         // Usually carried by the node key's own account, sometimes relayed by another.
@@ -143,7 +143,7 @@ struct RandomSequenceModel {
         let node = rng.chance(85) ? RandomSequenceModel.byzantineNode : 9
         func signed(_ digest: Digest) -> SignedAttestation {
             Attestation(
-                chainID: genesis.chainID, jobID: job, resultDigest: digest, outputHash: Digest.sha256("o"),
+                chainID: genesis.chainID, jobID: job, resultDigest: digest, profile: .zero, outcome: [0, 0, 0, 0, 0], outputHash: Digest.sha256("o"),
                 logHash: Digest.sha256("l"), fuelUsed: 1, nodeKey: Keys.node(node).publicKey
             ).signed(by: Keys.node(node))
         }

@@ -157,10 +157,19 @@ struct JobDriver {
     /// Attestation of `digest` by validator `node`, with the output hash of `output`.
     func attestation(job: Digest, digest: Digest, node: Int, output: [UInt8] = JobDriver.output) -> SignedAttestation {
         Attestation(
-            chainID: backend.ledger.genesis.chainID, jobID: job, resultDigest: digest,
-            outputHash: Digest.sha256(output), logHash: Digest.sha256(""), fuelUsed: 1234,
-            nodeKey: TestKeys.node(node).publicKey
+            chainID: backend.ledger.genesis.chainID, jobID: job, resultDigest: digest, profile: .zero,
+            outcome: Outcome.success(exitCode: 0).wireBytes, outputHash: Digest.sha256(output), logHash: Digest.sha256(""),
+            fuelUsed: 1234, nodeKey: TestKeys.node(node).publicKey
         ).signed(by: TestKeys.node(node))
+    }
+
+    /// The digest an honest run of `job` attests here: the executor's preimage over the
+    /// fields `attestation` fills in, so a proof's outcome check recomputes it.
+    static func honestDigest(job: Digest, output: [UInt8] = JobDriver.output) -> Digest {
+        Digest.of(
+            ResultPreimage(
+                version: ExecutionResult.digestVersion, jobID: job, profile: .zero, outcome: .success(exitCode: 0),
+                outputHash: Digest.sha256(output), logHash: Digest.sha256(""), fuelUsed: 1234))
     }
 
     /// Each listed validator attests in its own transaction, carried by its node key's account.
@@ -178,7 +187,7 @@ struct JobDriver {
     /// A finalized job (3 of 4 agree) whose output blob is in the store.
     func finalizedJob(input: String = "input") throws -> (job: Digest, digest: Digest) {
         let job = try submitJob(spec: JobDriver.spec(input: input))
-        let digest = Digest.sha256("result of \(input)")
+        let digest = JobDriver.honestDigest(job: job)
         try backend.blobs.put(JobDriver.output)
         try attest(job: job, digest: digest, nodes: [0, 1, 2])
         return (job, digest)

@@ -36,7 +36,11 @@ import Testing
 
         try driver.attest(job: id, digest: digest, nodes: [2])
         let final = JobProgress(transaction: committed, job: try Self.jobResponse(backend, id))
-        #expect(final == .finalized(digest: digest.hex, agreeing: 3, validators: 4, outputHash: Digest.sha256(JobDriver.output).hex))
+        #expect(
+            final
+                == .finalized(
+                    digest: digest.hex, agreeing: 3, validators: 4, outputHash: Digest.sha256(JobDriver.output).hex,
+                    outcome: "success(exit 0)"))
         #expect(final.isFinal && !final.isFailure)
     }
 
@@ -49,7 +53,12 @@ import Testing
         let progress = JobProgress(
             transaction: TransactionStatusResponse(status: "committed", height: 1, jobID: id.hex),
             job: try Self.jobResponse(backend, id))
-        #expect(progress == .failed(quorum: 3, deadlineHeight: 21))
+        let splits = [
+            AttestationSplit(resultDigest: Digest.sha256("b").hex, outcome: "success(exit 0)", count: 2),
+            AttestationSplit(resultDigest: Digest.sha256("a").hex, outcome: "success(exit 0)", count: 2),
+        ].sorted { ($0.count, $1.resultDigest) > ($1.count, $0.resultDigest) }
+        #expect(progress == .failed(quorum: 3, deadlineHeight: 21, splits: splits))
+        #expect(progress.line.contains("2 × success(exit 0)"), "a failed job says how the attestations split")
         #expect(progress.isFinal && progress.isFailure)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PoECrypto
+import PoEExecutor
 import PoELedger
 import PoENode
 import PoEWire
@@ -20,6 +21,26 @@ import Testing
         #expect(report.setSize == 4)
         #expect(report.outputVerified)
         #expect(report.outputHash == Digest.sha256(JobDriver.output))
+        #expect(report.outcome == .success(exitCode: 0), "the outcome, checked against the digest")
+    }
+
+    /// Signers that claim an outcome other than the one their digest commits to (here: out
+    /// of fuel, for a digest of a clean exit) do not make a proof of that outcome.
+    @Test func anOutcomeTheDigestDoesNotCommitToIsRefused() throws {
+        let backend = try FakeBackend()
+        let driver = JobDriver(backend: backend)
+        let job = try driver.submitJob()
+        let digest = JobDriver.honestDigest(job: job)
+        for node in 0..<3 {
+            var lie = driver.attestation(job: job, digest: digest, node: node).attestation
+            lie.outcome = Outcome.outOfFuel.wireBytes
+            try backend.submit(try backend.transaction(TestKeys.node(node), .attest(lie.signed(by: TestKeys.node(node)))))
+        }
+        try backend.commitSubmitted()
+        let proof = try #require(try backend.ledger.resultProof(jobID: job))
+        #expect(throws: ProofCheckError.digestNotRecomputed(recomputed: 0, quorum: 3)) {
+            try ProofCheck.verify(proofBytes: proof.wireBytes, genesis: TestGenesis.make(), output: nil)
+        }
     }
 
     @Test func genesisSetIsTheLedgersEpochZeroSet() throws {

@@ -1,6 +1,7 @@
 public import PoENodeCore
 import PoECrypto
 public import PoELedger
+import PoEExecutor
 
 // The JSON bodies of the HTTP API, shared by the server (which encodes them) and
 // `NodeClient` (which decodes them). Keys, digests and signatures are lower-case hex.
@@ -51,6 +52,11 @@ public struct TransactionStatusResponse: Codable, Sendable, Equatable {
 public struct AttestationInfo: Codable, Sendable, Equatable {
     public var validator: String
     public var resultDigest: String
+    /// How the run ended, as the validator attests it (e.g. "success(exit 0)", "out of
+    /// fuel", "trap(unreachable)"); "unreadable" for bytes that are no outcome.
+    public var outcome: String
+    /// The execution profile's fingerprint.
+    public var profile: String
     public var outputHash: String
     public var logHash: String
     public var fuelUsed: UInt64
@@ -60,6 +66,8 @@ public struct AttestationInfo: Codable, Sendable, Equatable {
         let attestation = record.signed.attestation
         validator = attestation.nodeKey.hex
         resultDigest = attestation.resultDigest.hex
+        outcome = (try? Outcome.decode(wireBytes: attestation.outcome)).map(\.description) ?? "unreadable"
+        profile = attestation.profile.hex
         outputHash = attestation.outputHash.hex
         logHash = attestation.logHash.hex
         fuelUsed = attestation.fuelUsed
@@ -92,6 +100,11 @@ public struct JobResponse: Codable, Sendable, Equatable {
     public var anchorHeight: UInt64?
     /// The output hash reported by the attestations of the agreed digest.
     public var agreedOutputHash: String?
+    /// How the run ended, as the attestations of the agreed digest report it.
+    public var agreedOutcome: String?
+    /// How the attestations split, by digest and outcome, most attested first: what a
+    /// failed job shows instead of a result.
+    public var splits: [AttestationSplit]
     /// True once the fee was paid out (settled) or refunded (failed).
     public var settled: Bool
     public var attestations: [AttestationInfo]
@@ -118,11 +131,14 @@ public struct JobResponse: Codable, Sendable, Equatable {
         agreedOutputHash = job.agreedDigest.flatMap { agreed in
             attestations.first { $0.signed.attestation.resultDigest == agreed }?.signed.attestation.outputHash.hex
         }
+        let infos = attestations.map(AttestationInfo.init)
+        agreedOutcome = job.agreedDigest.flatMap { agreed in infos.first { $0.resultDigest == agreed.hex }?.outcome }
+        splits = AttestationSplit.of(infos)
         switch job.status {
         case .pending, .finalized: settled = false
         case .settled, .failed: settled = true
         }
-        self.attestations = attestations.map(AttestationInfo.init)
+        self.attestations = infos
     }
 
     public static func statusText(_ status: JobStatus) -> String {
@@ -136,6 +152,30 @@ public struct JobResponse: Codable, Sendable, Equatable {
 
     /// Attestations for `digest` (hex).
     public func count(for digest: String) -> Int { attestations.filter { $0.resultDigest == digest }.count }
+}
+
+/// A group of attestations that agree on one digest (and so on one outcome).
+public struct AttestationSplit: Codable, Sendable, Equatable {
+    public var resultDigest: String
+    public var outcome: String
+    public var count: Int
+
+    public init(resultDigest: String, outcome: String, count: Int) {
+        self.resultDigest = resultDigest
+        self.outcome = outcome
+        self.count = count
+    }
+
+    static func of(_ attestations: [AttestationInfo]) -> [AttestationSplit] {
+        var groups: [String: AttestationSplit] = [:]
+        for attestation in attestations {
+            groups[attestation.resultDigest, default: AttestationSplit(resultDigest: attestation.resultDigest, outcome: attestation.outcome, count: 0)].count += 1
+        }
+        return groups.values.sorted { ($0.count, $1.resultDigest) > ($1.count, $0.resultDigest) }
+    }
+
+    /// "3 × out of fuel (digest 1a2b3c4d)".
+    public var summary: String { "\(count) × \(outcome) (digest \(resultDigest.prefix(8)))" }
 }
 
 /// The bond side of a validator account.

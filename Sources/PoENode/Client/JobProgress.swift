@@ -10,9 +10,10 @@ public enum JobProgress: Sendable, Equatable {
     case refused(reason: String)
     /// Committed, attestations still coming in.
     case committed(height: UInt64, attestations: Int, validators: Int, quorum: Int, deadlineHeight: UInt64)
-    case finalized(digest: String, agreeing: Int, validators: Int, outputHash: String?)
-    /// No digest reached a quorum by the deadline; the fee was refunded.
-    case failed(quorum: Int, deadlineHeight: UInt64)
+    case finalized(digest: String, agreeing: Int, validators: Int, outputHash: String?, outcome: String?)
+    /// No digest reached a quorum by the deadline; the fee was refunded. `splits` says how
+    /// the attestations that came divided.
+    case failed(quorum: Int, deadlineHeight: UInt64, splits: [AttestationSplit])
 
     /// `transaction` nil means the node answered 404; `job` is read once the transaction is committed.
     public init(transaction: TransactionStatusResponse?, job: JobResponse?) {
@@ -37,10 +38,11 @@ public enum JobProgress: Sendable, Equatable {
             return
         }
         if job.status == "failed" {
-            self = .failed(quorum: job.quorum, deadlineHeight: job.deadlineHeight)
+            self = .failed(quorum: job.quorum, deadlineHeight: job.deadlineHeight, splits: job.splits)
         } else if let digest = job.agreedDigest {
             self = .finalized(
-                digest: digest, agreeing: job.count(for: digest), validators: job.validatorCount, outputHash: job.agreedOutputHash)
+                digest: digest, agreeing: job.count(for: digest), validators: job.validatorCount, outputHash: job.agreedOutputHash,
+                outcome: job.agreedOutcome)
         } else {
             self = .committed(
                 height: job.submitHeight, attestations: job.attestations.count, validators: job.validatorCount,
@@ -73,10 +75,11 @@ public enum JobProgress: Sendable, Equatable {
         case .refused(let reason): return "refused      not ordered: \(reason)"
         case .committed(let height, let attestations, let validators, let quorum, let deadline):
             return "committed    height \(height), attestations \(attestations)/\(validators) (quorum \(quorum)), deadline height \(deadline)"
-        case .finalized(let digest, let agreeing, let validators, let outputHash):
-            return "finalized    digest \(digest), \(agreeing)/\(validators) attestations agree, output hash \(outputHash ?? "?")"
-        case .failed(let quorum, let deadline):
-            return "failed       no result reached a quorum of \(quorum) (deadline height \(deadline)); the fee was refunded"
+        case .finalized(let digest, let agreeing, let validators, let outputHash, let outcome):
+            return "finalized    \(outcome ?? "?"): digest \(digest), \(agreeing)/\(validators) attestations agree, output hash \(outputHash ?? "?")"
+        case .failed(let quorum, let deadline, let splits):
+            let split = splits.isEmpty ? "no attestation came" : "attestations: " + splits.map(\.summary).joined(separator: ", ")
+            return "failed       no result reached a quorum of \(quorum) by deadline height \(deadline) (\(split)); the fee was refunded"
         }
     }
 }

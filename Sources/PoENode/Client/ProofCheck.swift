@@ -1,4 +1,5 @@
 public import PoECrypto
+public import PoEExecutor
 public import PoELedger
 import PoEWire
 
@@ -13,6 +14,9 @@ public enum ProofCheckError: Error, Equatable, Sendable, CustomStringConvertible
     /// No output hash is reported by a quorum of the agreed attestations.
     case noQuorumOutputHash
     case outputMismatch(expected: Digest, actual: Digest)
+    /// Fewer than a quorum of the agreed attestations recompute to their digest from
+    /// their own fields (profile, outcome, output, log, fuel).
+    case digestNotRecomputed(recomputed: Int, quorum: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +29,8 @@ public enum ProofCheckError: Error, Equatable, Sendable, CustomStringConvertible
         case .noQuorumOutputHash: return "no output hash is reported by a quorum of the agreed attestations"
         case .outputMismatch(let expected, let actual):
             return "the output's SHA-256 is \(actual.hex), but the validators attested output hash \(expected.hex)"
+        case .digestNotRecomputed(let recomputed, let quorum):
+            return "only \(recomputed) of the agreed attestations recompute to their digest from their own fields; a quorum is \(quorum)"
         }
     }
 }
@@ -40,6 +46,10 @@ public struct ProofCheckReport: Sendable, Equatable {
     public var outputHash: Digest
     /// True when an output was given and its hash matched `outputHash`.
     public var outputVerified: Bool
+    /// How the run ended: a quorum of signers attested it, and the agreed digest commits to it.
+    public var outcome: Outcome
+    /// The execution profile's fingerprint the agreed digest commits to.
+    public var profile: Digest
 }
 
 /// Offline verification of a job's result: the proof against a trusted validator set,
@@ -75,13 +85,34 @@ public enum ProofCheck {
             throw .invalid(error)
         }
         let outputHash = try quorumOutputHash(proof, quorum: trusted.quorum)
+        let (outcome, profile) = try recomputedOutcome(proof, quorum: trusted.quorum)
         if let output {
             let actual = Digest.sha256(output)
             guard actual == outputHash else { throw .outputMismatch(expected: outputHash, actual: actual) }
         }
         return ProofCheckReport(
             proof: proof, signers: proof.attestations.count, quorum: trusted.quorum, setSize: trusted.count,
-            outputHash: outputHash, outputVerified: output != nil)
+            outputHash: outputHash, outputVerified: output != nil, outcome: outcome, profile: profile)
+    }
+
+    /// The outcome a quorum of the agreed attestations report, each one checked to
+    /// recompute the agreed digest from its own fields (`ResultPreimage`): a signer cannot
+    /// attach an outcome other than the one the digest commits to.
+    private static func recomputedOutcome(_ proof: ResultProof, quorum: Int) throws(ProofCheckError) -> (Outcome, Digest) {
+        var consistent: [(Outcome, Digest)] = []
+        for signed in proof.attestations {
+            let attestation = signed.attestation
+            guard let outcome = try? Outcome.decode(wireBytes: attestation.outcome) else { continue }
+            let preimage = ResultPreimage(
+                version: ExecutionResult.digestVersion, jobID: attestation.jobID, profile: attestation.profile,
+                outcome: outcome, outputHash: attestation.outputHash, logHash: attestation.logHash,
+                fuelUsed: attestation.fuelUsed)
+            if Digest.of(preimage) == proof.agreedDigest { consistent.append((outcome, attestation.profile)) }
+        }
+        guard consistent.count >= quorum, let first = consistent.first else {
+            throw .digestNotRecomputed(recomputed: consistent.count, quorum: quorum)
+        }
+        return first
     }
 
     /// The output hash that a quorum of the (already verified, distinct) signers reported:

@@ -131,8 +131,8 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
                         "seconds": "\(LiveEnvironment.seconds(duration))", "digest": "\(result.resultDigest.short)",
                     ])
                 let reported = JobResult(
-                    resultDigest: result.resultDigest, outputHash: result.outputHash, logHash: result.logHash,
-                    fuelUsed: result.fuelUsed)
+                    resultDigest: result.resultDigest, profile: result.profile, outcome: result.outcome.wireBytes,
+                    outputHash: result.outputHash, logHash: result.logHash, fuelUsed: result.fuelUsed)
                 inbox.enqueue(.jobFinished(jobID: assignment.jobID, reported), reserved: true)
             case .failure(let error):
                 let blob = LiveEnvironment.unreadableBlob(error, fallback: assignment.codeHash)
