@@ -11,8 +11,8 @@ struct NodeClientOptions: ParsableArguments {
     @Option(name: .long, help: "Base URL of the node's HTTP API.")
     var node: String = NodeClientOptions.defaultNode
 
-    @Option(name: .long, help: "Seconds allowed for each HTTP request.")
-    var requestTimeout: Int64 = 30
+    @Option(name: .long, help: "Seconds allowed for each HTTP request (a node that does not answer is reported after it).")
+    var requestTimeout: Int64 = 10
 
     func validate() throws {
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }

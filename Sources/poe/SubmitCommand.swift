@@ -33,21 +33,21 @@ struct SubmitCommand: AsyncParsableCommand {
     static let fuelDefault: UInt64 = 100_000_000
     static let deadlineFloor: UInt64 = 20
 
-    @Option(name: .long, help: "Fuel limit (about one unit per WebAssembly instruction).")
+    @Option(name: .long, parsing: .unconditional, help: "Fuel limit (about one unit per WebAssembly instruction).")
     var fuel: UInt64 = SubmitCommand.fuelDefault
-    @Option(name: .long, help: "Memory limit in 64 KiB pages.")
+    @Option(name: .long, parsing: .unconditional, help: "Memory limit in 64 KiB pages.")
     var memoryPages: UInt32 = JobExecution.memoryLimitPagesDefault
-    @Option(name: .long, help: "Fee held in escrow and paid to the validators that agree.")
+    @Option(name: .long, parsing: .unconditional, help: "Fee held in escrow and paid to the validators that agree.")
     var fee: UInt64 = 100
     @Option(
-        name: .long,
+        name: .long, parsing: .unconditional,
         help: "Heights after commit during which validators may attest (default: the shortest that fits --fuel at the chain's fuel per height, at least 20).")
     var deadline: UInt64?
     @Flag(name: .long, help: "Run the job here and print its job ID, outcome, fuel and result digest; send nothing.")
     var dryRun = false
     @Flag(name: .long, help: "Wait and print progress until the job is finalized, fails, or --timeout passes.")
     var wait = false
-    @Option(name: .long, help: "Seconds to wait with --wait.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds to wait with --wait.")
     var timeout: Int = 120
     @Option(name: .long, help: "Another node to upload the code and input to (repeatable).")
     var uploadTo: [String] = []
@@ -132,7 +132,8 @@ struct SubmitCommand: AsyncParsableCommand {
     private func upload(_ bytes: [UInt8], what: String, main: NodeClient) async throws -> Digest {
         let hash = try await calling { () async throws(NodeClientError) in try await main.uploadBlob(bytes) }
         var copies = 1
-        for url in uploadTo {
+        // Each node once: --node is already done, and a URL given twice counts once.
+        for url in Set(uploadTo).subtracting([options.node]).sorted() {
             let extra = try options.client(url: url)
             do {
                 _ = try await extra.uploadBlob(bytes)
@@ -150,6 +151,9 @@ struct SubmitCommand: AsyncParsableCommand {
 struct JobWaiter {
     static let pollInterval = Duration.milliseconds(500)
     static let heartbeat = Duration.seconds(5)
+    /// `poe submit --wait`'s status when the job finalized with an outcome other than a
+    /// clean exit (1 is for a job that failed or was refused).
+    static let unsuccessfulOutcomeExitCode: Int32 = 3
 
     let client: NodeClient
     let transactionID: Digest
@@ -174,6 +178,11 @@ struct JobWaiter {
             last = progress
             if progress.isFinal {
                 if progress.isFailure { throw ExitCode.failure }
+                // Finalized, but the job itself did not end well (out of fuel, a trap, a
+                // non-zero exit): the validators agree on that, and the caller should know.
+                if case .finalized(_, _, _, _, let outcome) = progress, outcome != "success(exit 0)" {
+                    throw ExitCode(JobWaiter.unsuccessfulOutcomeExitCode)
+                }
                 return
             }
             try await Task.sleep(for: JobWaiter.pollInterval)

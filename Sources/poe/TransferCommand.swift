@@ -17,11 +17,11 @@ struct TransferCommand: AsyncParsableCommand {
     var key: String
     @Option(name: .long, help: "The recipient's public key (64 hex digits).")
     var to: String
-    @Option(name: .long, help: "How many tokens to send (at least 1).")
+    @Option(name: .long, parsing: .unconditional, help: "How many tokens to send (at least 1).")
     var amount: UInt64
     @Flag(name: .long, help: "Wait until the transfer is committed, rejected or refused.")
     var wait = false
-    @Option(name: .long, help: "Seconds to wait with --wait.")
+    @Option(name: .long, parsing: .unconditional, help: "Seconds to wait with --wait.")
     var timeout: Int = 60
 
     func validate() throws {
