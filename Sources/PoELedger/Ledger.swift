@@ -189,9 +189,12 @@ public final class Ledger: Sendable {
 
     /// The `limit` most recently submitted jobs, newest first, all or only those of
     /// `status`. Reads only the rows returned (an index per order).
-    public func recentJobs(status: JobStatus? = nil, limit: Int) throws -> [JobState] {
+    public func recentJobs(submitter: PublicKey? = nil, status: JobStatus? = nil, limit: Int) throws -> [JobState] {
         precondition((1...Ledger.recentRowsMax).contains(limit), "limit \(limit) outside 1...\(Ledger.recentRowsMax)")
-        return try read { try $0.recentJobs(status: status, limit: limit) }
+        return try read { store in
+            if let submitter { return try store.recentJobs(submitter: submitter, status: status, limit: limit) }
+            return try store.recentJobs(status: status, limit: limit)
+        }
     }
 
     /// The `limit` most recent evidence records (validators proven to equivocate), newest first.

@@ -37,7 +37,7 @@ enum Schema {
         CREATE TABLE IF NOT EXISTS job (
             id BLOB PRIMARY KEY, body BLOB NOT NULL, status INTEGER NOT NULL,
             deadlineHeight INTEGER NOT NULL, escrow INTEGER NOT NULL CHECK (escrow >= 0),
-            submitHeight INTEGER NOT NULL DEFAULT 0)
+            submitHeight INTEGER NOT NULL DEFAULT 0, submitter BLOB)
         """,
         "CREATE INDEX IF NOT EXISTS jobDue ON job (status, deadlineHeight)",
         """
@@ -74,26 +74,36 @@ enum Schema {
     ]
 
     /// Indexes for the API's lists of recent jobs and evidence (newest first, bounded):
-    /// each list reads only the rows it returns. Created after `addSubmitHeight`, since a
-    /// ledger written before that column existed gets it there.
+    /// each list reads only the rows it returns. Created after `addListColumns`, since a
+    /// ledger written before those columns existed gets them there.
     static let listIndexes = [
         "CREATE INDEX IF NOT EXISTS jobRecent ON job (submitHeight, id)",
         "CREATE INDEX IF NOT EXISTS jobStatusRecent ON job (status, submitHeight, id)",
+        "CREATE INDEX IF NOT EXISTS jobSubmitterRecent ON job (submitter, submitHeight, id)",
         "CREATE INDEX IF NOT EXISTS evidenceRecent ON evidence (height, nodeKey, jobID)",
     ]
 
     static func create(_ db: Database) throws {
         for statement in statements { try db.execute(sql: statement) }
-        try addSubmitHeight(db)
+        try addListColumns(db)
         for statement in listIndexes { try db.execute(sql: statement) }
     }
 
-    /// A ledger made before `job.submitHeight` existed: adds the column and fills it from
-    /// each job's body, once. The column only orders the API's lists; the state (and its
-    /// root) is the bodies, unchanged.
-    static func addSubmitHeight(_ db: Database) throws {
-        guard try !db.columns(in: "job").contains(where: { $0.name == "submitHeight" }) else { return }
-        try db.execute(sql: "ALTER TABLE job ADD COLUMN submitHeight INTEGER NOT NULL DEFAULT 0")
+    /// A ledger made before the list columns of `job` existed (`submitHeight`,
+    /// `submitter`): adds those missing and fills them from each job's body, once. They
+    /// only order and select the API's lists; the state (and its root) is the bodies.
+    static func addListColumns(_ db: Database) throws {
+        let present = Set(try db.columns(in: "job").map(\.name))
+        var added = false
+        if !present.contains("submitHeight") {
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN submitHeight INTEGER NOT NULL DEFAULT 0")
+            added = true
+        }
+        if !present.contains("submitter") {
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN submitter BLOB")
+            added = true
+        }
+        guard added else { return }
         let store = Store(db: db)
         for job in try store.allJobs() { try store.saveJob(job) }
     }

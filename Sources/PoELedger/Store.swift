@@ -152,9 +152,9 @@ struct Store {
     }
 
     func saveJob(_ job: JobState) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO job (id, body, status, deadlineHeight, escrow, submitHeight) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO job (id, body, status, deadlineHeight, escrow, submitHeight, submitter) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
                 blob(job.id.bytes), blob(job.wireBytes), Int64(job.status.rawValue), bits(job.deadlineHeight),
-                bits(job.escrow), bits(job.submitHeight),
+                bits(job.escrow), bits(job.submitHeight), blob(job.submitter.bytes),
             ])
     }
 
@@ -171,6 +171,23 @@ struct Store {
             rows = try Data.fetchAll(
                 try db.cachedStatement(sql: "SELECT body FROM job ORDER BY submitHeight DESC, id DESC LIMIT ?"),
                 arguments: [limit])
+        }
+        return try rows.map { try decode(JobState.self, $0, "job") }
+    }
+
+    /// The `limit` most recently submitted jobs of `submitter` (of `status`, when given),
+    /// newest first, through index `jobSubmitterRecent`.
+    func recentJobs(submitter: PublicKey, status: JobStatus?, limit: Int) throws -> [JobState] {
+        let rows: [Data]
+        if let status {
+            rows = try Data.fetchAll(
+                try db.cachedStatement(
+                    sql: "SELECT body FROM job WHERE submitter = ? AND status = ? ORDER BY submitHeight DESC, id DESC LIMIT ?"),
+                arguments: [blob(submitter.bytes), Int64(status.rawValue), limit])
+        } else {
+            rows = try Data.fetchAll(
+                try db.cachedStatement(sql: "SELECT body FROM job WHERE submitter = ? ORDER BY submitHeight DESC, id DESC LIMIT ?"),
+                arguments: [blob(submitter.bytes), limit])
         }
         return try rows.map { try decode(JobState.self, $0, "job") }
     }

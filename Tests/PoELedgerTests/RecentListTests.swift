@@ -31,6 +31,7 @@ import Testing
         let queries = [
             ("SELECT body FROM job ORDER BY submitHeight DESC, id DESC LIMIT 5", "jobRecent"),
             ("SELECT body FROM job WHERE status = 2 ORDER BY submitHeight DESC, id DESC LIMIT 5", "jobStatusRecent"),
+            ("SELECT body FROM job WHERE submitter = x'00' ORDER BY submitHeight DESC, id DESC LIMIT 5", "jobSubmitterRecent"),
             ("SELECT nodeKey, jobID, height FROM evidence ORDER BY height DESC, nodeKey DESC, jobID DESC LIMIT 5", "evidenceRecent"),
         ]
         for (sql, index) in queries {
@@ -53,10 +54,13 @@ import Testing
             // As a ledger written before the column existed.
             try driver.ledger.executeForTesting(sql: "DROP INDEX jobRecent")
             try driver.ledger.executeForTesting(sql: "DROP INDEX jobStatusRecent")
+            try driver.ledger.executeForTesting(sql: "DROP INDEX jobSubmitterRecent")
             try driver.ledger.executeForTesting(sql: "ALTER TABLE job DROP COLUMN submitHeight")
+            try driver.ledger.executeForTesting(sql: "ALTER TABLE job DROP COLUMN submitter")
         }
         let reopened = try Ledger.open(path: path, genesis: Fixtures.genesis())
         #expect(try reopened.recentJobs(limit: 10).map(\.id) == submitted.reversed())
+        #expect(try reopened.recentJobs(submitter: Keys.account(7).publicKey, limit: 10).map(\.id) == submitted.reversed())
         #expect(try reopened.stateRoot() == root, "the column is not state")
     }
 

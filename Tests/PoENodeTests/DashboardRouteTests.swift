@@ -31,6 +31,14 @@ import Testing
             #expect(one.jobs.map(\.id) == [pending.hex])
             let none = try await client.execute(uri: "/jobs?status=failed", method: .get).decode(JobsResponse.self)
             #expect(none.jobs.isEmpty)
+            let submitter = TestKeys.account(7).publicKey.hex
+            let mine = try await client.execute(uri: "/jobs?submitter=\(submitter)", method: .get).decode(JobsResponse.self)
+            #expect(mine.jobs.map(\.id) == [pending.hex, finalized.hex])
+            let other = TestKeys.account(6).publicKey.hex
+            let theirs = try await client.execute(uri: "/jobs?submitter=\(other)&status=pending", method: .get)
+            #expect(try theirs.decode(JobsResponse.self).jobs.isEmpty)
+            let bad = try await client.execute(uri: "/jobs?submitter=zz", method: .get)
+            #expect(bad.status == .badRequest)
         }
     }
 
@@ -42,7 +50,7 @@ import Testing
             ("/jobs?limit=201", "limit must be an integer in 1...200"),
             ("/jobs?limit=ten", "limit must be an integer in 1...200"),
             ("/jobs?limit=1&limit=2", "given twice"),
-            ("/jobs?stauts=pending", #"unknown query parameter "stauts"; this route takes status, limit"#),
+            ("/jobs?stauts=pending", #"unknown query parameter "stauts"; this route takes submitter, status, limit"#),
             ("/evidence?limit=-1", "limit must be an integer in 1...200"),
             ("/activity?seconds=601", "seconds must be an integer in 1...600"),
         ]

@@ -11,15 +11,17 @@ enum DashboardDefaults {
 }
 
 extension APIHandlers {
-    /// `GET /jobs?status=&limit=`: the most recently submitted jobs, newest first, each
-    /// with its attestations against the quorum of its validator set.
+    /// `GET /jobs?submitter=&status=&limit=`: the most recently submitted jobs (of one
+    /// submitter, when given), newest first, each with its attestations against the
+    /// quorum of its validator set.
     func jobs(_ request: Request) throws -> Response {
-        let query = try APIQuery(request, allowed: ["status", "limit"])
+        let query = try APIQuery(request, allowed: ["submitter", "status", "limit"])
+        let submitter = try query.publicKey("submitter")
         let status = try query.jobStatus("status")
         let limit = try query.integer("limit", default: DashboardDefaults.jobsLimit, range: 1...Ledger.recentRowsMax)
         let ledger = backend.ledger
         let response: JobsResponse = try read("jobs") {
-            let jobs = try ledger.recentJobs(status: status, limit: limit)
+            let jobs = try ledger.recentJobs(submitter: submitter, status: status, limit: limit)
             var sets: [UInt64: ValidatorSet] = [:]
             var summaries: [JobSummary] = []
             for job in jobs {
@@ -84,5 +86,13 @@ struct APIQuery {
             throw APIError.badRequest("\(name) must be one of \(names.joined(separator: ", ")), got \"\(text.prefix(40))\"")
         }
         return status
+    }
+
+    func publicKey(_ name: String) throws -> PublicKey? {
+        guard let text = values[name], !text.isEmpty else { return nil }
+        guard let key = try? PublicKey(hex: text) else {
+            throw APIError.badRequest("\(name) must be a 64-hex-digit public key, got \"\(text.prefix(80))\"")
+        }
+        return key
     }
 }

@@ -70,6 +70,14 @@ public struct NodeClient: Sendable {
 
     public func job(_ id: Digest) async throws(NodeClientError) -> JobResponse { try await json(.GET, "/jobs/\(id.hex)") }
 
+    /// The most recent jobs, of one submitter and one status when given.
+    public func jobs(submitter: PublicKey?, status: String?, limit: Int) async throws(NodeClientError) -> JobsResponse {
+        var query = ["limit=\(limit)"]
+        if let submitter { query.append("submitter=\(submitter.hex)") }
+        if let status { query.append("status=\(status)") }
+        return try await json(.GET, "/jobs?" + query.joined(separator: "&"))
+    }
+
     /// The canonical bytes of the job's `ResultProof` (404 until finalized).
     public func proofBytes(_ id: Digest) async throws(NodeClientError) -> [UInt8] {
         try await call(.GET, "/jobs/\(id.hex)/proof", bytesMax: NodeClient.binaryBytesMax)
