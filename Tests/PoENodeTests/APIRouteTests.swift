@@ -27,7 +27,7 @@ import Testing
 
             let noRoute = try await client.execute(uri: "/nothing/here", method: .get)
             #expect(noRoute.status == .notFound)
-            #expect(noRoute.errorText?.contains("/nothing/here") == true)
+            #expect(noRoute.errorText?.contains("no such route for GET") == true)
 
             let chain = try await client.execute(uri: "/chain", method: .get)
             let decoded = try chain.decode(ChainResponse.self)
@@ -69,6 +69,30 @@ import Testing
             #expect(oversized.status == .contentTooLarge)
             #expect(oversized.errorText?.contains("larger than") == true)
             #expect(!backend.blobs.contains(Digest.sha256(big)))
+        }
+    }
+}
+
+/// Over-long targets and headers get the status that names the problem, and no answer
+/// repeats what the client sent.
+@Suite struct RequestBoundsTests {
+    @Test func longTargetsAndHeadersAreRefusedWithoutEchoingThem() async throws {
+        let backend = try FakeBackend()
+        try await testApp(backend).test(.router) { client in
+            let long = "/" + String(repeating: "a", count: 8_000)
+            let target = try await client.execute(uri: long, method: .get)
+            #expect(target.status == .uriTooLong)
+            #expect(target.errorText?.contains("over the 2048-byte bound") == true)
+            #expect(target.errorText?.contains("aaaa") == false)
+
+            let headers = try await client.execute(
+                uri: "/status", method: .get, headers: [.init("X-Padding")!: String(repeating: "b", count: 20_000)])
+            #expect(headers.status == .requestHeaderFieldsTooLarge)
+            #expect(headers.errorText?.contains("bbbb") == false)
+
+            let unknown = try await client.execute(uri: "/no-such-route-\(String(repeating: "c", count: 500))", method: .get)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.errorText?.contains("cccc") == false, "the 404 does not echo the path")
         }
     }
 }

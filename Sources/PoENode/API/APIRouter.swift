@@ -15,6 +15,7 @@ public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<Basi
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIRequestMetricsMiddleware(metrics: backend.requestMetrics))
     router.add(middleware: JSONErrorMiddleware())
+    router.add(middleware: RequestBoundsMiddleware())
     router.get("/") { _, _ in StatusPage.response() }
     router.get("/health") { _, _ in "ok" }
     router.get("/status") { _, _ in JSONBody.response(backend.status) }

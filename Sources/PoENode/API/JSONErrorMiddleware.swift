@@ -9,7 +9,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as HTTPError {
-            let message = error.body ?? "\(error.status.reasonPhrase): \(request.method) \(request.uri.path)"
+            // The path is not repeated: a client controls it, and it may be long.
+            let message = error.body ?? "\(error.status.reasonPhrase): no such route for \(request.method)"
             throw APIError(error.status, message)
         } catch let error as any HTTPResponseError {
             throw APIError(error.status, "\(error.status.reasonPhrase)")
