@@ -172,6 +172,7 @@ public final class Node: NodeBackend, Sendable {
         ticker.cancel()
         await network.stop()
         inbox.close()
+        environment.jobRunner.close()
         while !loopFinished.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
         try? await group.shutdownGracefully()
         logger.info("node stopped")

@@ -178,6 +178,36 @@ import Testing
         await cluster.shutdown()
     }
 
+    /// Jobs built to take their whole fuel in host calls (stdout writes, table growth,
+    /// long paths, random bytes), submitted first, do not hold up an ordinary job
+    /// submitted after them: it finalizes while they still run.
+    @Test func fuelHeavyJobsOfEveryHostCallKindDoNotHoldUpAnOrdinaryJob() async throws {
+        let cluster = try await LocalCluster(nodes: 4)
+        let fuel: UInt64 = 150_000_000
+        let heavy: [(String, String)] = [
+            ("hostcalls.wasm", "stdout 1\n"), ("hostcalls.wasm", "table 1\n"), ("hostcalls.wasm", "path 4096\n"),
+            ("randloop.wasm", ""),
+        ]
+        var heavyJobs: [Digest] = []
+        for (module, input) in heavy {
+            heavyJobs.append(
+                try submitJob(cluster, code: try exampleJob(module), input: Array(input.utf8), fuel: fuel, deadlineHeights: 200))
+        }
+        let started = ContinuousClock.now
+        let ordinary = try submitWordCount(cluster, deadlineHeights: 100)
+        let ledger = cluster.node(0).ledger
+        #expect(try await eventually(seconds: 30) { try ledger.job(ordinary)?.agreedDigest != nil })
+        let waited = ContinuousClock.now - started
+        let heavyDone = try heavyJobs.filter { try ledger.job($0)?.agreedDigest != nil }.count
+        #expect(heavyDone < heavyJobs.count, "the ordinary job finished while heavy ones still ran (\(waited))")
+        #expect(try await eventually(seconds: 240) { try heavyJobs.allSatisfy { try ledger.job($0)?.agreedDigest != nil } })
+        for (job, (module, input)) in zip(heavyJobs, heavy) {
+            let attested = try ledger.attestations(jobID: job).first?.signed.attestation
+            #expect(attested.flatMap { try? Outcome.decode(wireBytes: $0.outcome) } == .outOfFuel, "\(module) \(input) ran to its fuel limit")
+        }
+        await cluster.shutdown()
+    }
+
     /// A node that cannot run the chain's execution profile says so, attests nothing, and
     /// is neither paid nor slashed, while the job finalizes with the others.
     @Test func aNodeThatCannotRunTheProfileIsNeitherPaidNorSlashed() async throws {

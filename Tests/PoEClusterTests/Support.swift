@@ -59,6 +59,19 @@ func packageRoot() -> URL {
     return root
 }
 
+/// Puts a job's code and input in node 0's blob store only and submits it; returns the job ID.
+func submitJob(
+    _ cluster: LocalCluster, code: [UInt8], input: [UInt8], fuel: UInt64, deadlineHeights: UInt64
+) throws -> Digest {
+    let codeHash = try cluster.node(0).blobs.put(code)
+    let inputHash = try cluster.node(0).blobs.put(input)
+    let spec = JobSpec(
+        code: .hash(codeHash), inputHash: inputHash, entryPoint: "_start", fuelLimit: fuel, memoryLimitPages: 1_024,
+        deadlineHeights: deadlineHeights)
+    let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000))
+    return cluster.jobID(of: transaction, spec: spec)
+}
+
 /// Puts the word-count job in node 0's blob store only (the others must fetch it from
 /// their peers) and submits it with a 9,000 fee; returns the job ID.
 func submitWordCount(_ cluster: LocalCluster, deadlineHeights: UInt64 = 100) throws -> Digest {
