@@ -55,7 +55,7 @@ public final class Node: NodeBackend, Sendable {
         let config = try home.config()
         let genesis = try home.genesis()
         let nodeKey = try home.nodeKey()
-        try home.createDataFolders()
+        for line in try home.prepareDataFiles() { logger.notice("\(line)") }
         let blobs = try BlobStore(root: home.blobsFolder)
         let consensusLog = try ConsensusLog(path: home.consensusPath)
         let checkpointFiles = try CheckpointFiles(folder: home.checkpointsFolder)
