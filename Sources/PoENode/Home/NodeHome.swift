@@ -23,11 +23,13 @@ public enum NodeHomeError: Error, Equatable, Sendable, CustomStringConvertible {
 /// A node's home folder (mode 0700):
 ///
 ///     node.key       the node key: consensus votes, attestations, peer links (mode 0600)
-///     account.key    the operator's account: owns the bond, receives rewards
 ///     genesis.json   the chain, shared by every node
 ///     config.json    this node's addresses and tuning
 ///     data/          ledger.sqlite, consensus.sqlite, blobs/, checkpoints/ (folders 0700,
 ///                    files 0600)
+///
+/// The account key, which holds the bond and the rewards, is not here: a node never
+/// needs it, so it can stay off the machine (`poe testnet` writes it to `accounts/`).
 public struct NodeHome: Sendable {
     public let root: URL
 
@@ -35,7 +37,6 @@ public struct NodeHome: Sendable {
     public init(path: String) { root = URL(fileURLWithPath: path, isDirectory: true) }
 
     public var nodeKeyPath: String { root.appendingPathComponent("node.key").path }
-    public var accountKeyPath: String { root.appendingPathComponent("account.key").path }
     public var genesisPath: String { root.appendingPathComponent("genesis.json").path }
     public var configPath: String { root.appendingPathComponent("config.json").path }
     public var dataFolder: URL { root.appendingPathComponent("data", isDirectory: true) }
@@ -46,7 +47,6 @@ public struct NodeHome: Sendable {
     public var checkpointsFolder: URL { dataFolder.appendingPathComponent("checkpoints", isDirectory: true) }
 
     public func nodeKey() throws(NodeHomeError) -> PrivateKey { try readKey(nodeKeyPath) }
-    public func accountKey() throws(NodeHomeError) -> PrivateKey { try readKey(accountKeyPath) }
 
     public func genesis() throws(NodeHomeError) -> Genesis {
         guard let data = FileManager.default.contents(atPath: genesisPath) else { throw .missing(genesisPath) }
