@@ -18,7 +18,9 @@ public enum KeyFileError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadable(let path, let code):
             return "cannot read \(path): \(String(cString: strerror(code)))"
         case .tooOpen(let path, let mode):
-            return "\(path) is readable by others (mode \(String(mode, radix: 8))); run chmod 600 \(path)"
+            let octal = String(mode, radix: 8)
+            return "\(path) is open to group or others (mode \(String(repeating: "0", count: 4 - octal.count) + octal), "
+                + "want 0600); run chmod 600 \(path)"
         case .malformed(let path, let reason):
             return "\(path) is not a key file: \(reason)"
         case .writeFailed(let path, let step, let code):

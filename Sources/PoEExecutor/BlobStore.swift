@@ -23,9 +23,10 @@ public enum BlobStoreError: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// A content-addressed store of blobs (job code, inputs, outputs, logs) on disk.
 ///
-/// A blob lives at `root/ab/abcdef…` under the hex of its SHA-256. Writes go to a
-/// temporary file that is renamed into place, so a reader never sees half a blob; every
-/// read hashes the bytes again, so a damaged file is refused rather than trusted.
+/// A blob lives at `root/ab/abcdef…` under the hex of its SHA-256, mode 0600 in folders
+/// of mode 0700. Writes go to a temporary file that is renamed into place, so a reader
+/// never sees half a blob; every read hashes the bytes again, so a damaged file is
+/// refused rather than trusted.
 public struct BlobStore: Sendable {
     /// Default largest blob: big enough for code and inputs of the example jobs with room.
     public static let blobBytesMaxDefault = 64 << 20
@@ -37,10 +38,12 @@ public struct BlobStore: Sendable {
         precondition(blobBytesMax > 0, "blobBytesMax must be positive")
         self.root = root
         self.blobBytesMax = blobBytesMax
-        do {
-            try FileManager.default.createDirectory(at: tempDirectory, withIntermediateDirectories: true)
+        // Blobs are the node's data (job inputs and outputs): only its user may read them.
+        do throws(OwnerOnlyError) {
+            try OwnerOnly.folder(root.path)
+            try OwnerOnly.folder(tempDirectory.path)
         } catch {
-            throw .io("cannot create \(root.path): \(error)")
+            throw .io(error.description)
         }
     }
 
@@ -64,20 +67,18 @@ public struct BlobStore: Sendable {
         let final = path(of: digest)
         if FileManager.default.fileExists(atPath: final.path) { return digest }
         let temp = tempDirectory.appendingPathComponent("\(digest.hex).\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(
-                at: final.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: temp)
-            // rename(2) replaces atomically; a racing writer of the same blob writes the same bytes.
-            guard rename(temp.path, final.path) == 0 else {
-                throw BlobStoreError.io("rename to \(final.path) failed: errno \(errno)")
-            }
-        } catch let error as BlobStoreError {
-            try? FileManager.default.removeItem(at: temp)
-            throw error
+        do throws(OwnerOnlyError) {
+            try OwnerOnly.folder(final.deletingLastPathComponent().path)
+            try OwnerOnly.writeNew(bytes, to: temp.path)
         } catch {
             try? FileManager.default.removeItem(at: temp)
-            throw .io("writing blob \(digest.short): \(error)")
+            throw .io("writing blob \(digest.short): \(error.description)")
+        }
+        // rename(2) replaces atomically; a racing writer of the same blob writes the same bytes.
+        guard rename(temp.path, final.path) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(at: temp)
+            throw .io("rename to \(final.path) failed: errno \(code)")
         }
         return digest
     }

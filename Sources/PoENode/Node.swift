@@ -62,7 +62,7 @@ public final class Node: NodeBackend, Sendable {
         logger[metadataKey: "node"] = "\(config.name)"
         let genesis = try home.genesis()
         let nodeKey = try home.nodeKey()
-        try home.createDataFolders()
+        for line in try home.prepareDataFiles() { logger.notice("\(line)") }
         let blobs = try BlobStore(root: home.blobsFolder)
         let consensusLog = try ConsensusLog(path: home.consensusPath)
         let checkpointFiles = try CheckpointFiles(folder: home.checkpointsFolder)

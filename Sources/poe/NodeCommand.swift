@@ -23,6 +23,11 @@ struct NodeCommand: AsyncParsableCommand {
     var logFormat: LogFormatOption = .text
 
     func run() async throws {
+        // The library sets the mode of every file it knows to hold the node's data (0700
+        // folders, 0600 files); the umask covers what it does not know of, such as files
+        // SQLite or Foundation create on their own, so that nothing the node writes is
+        // open to other users of the machine.
+        umask(0o077)
         let format = logFormat.format
         var logger = Logger(label: "poe.node") { label in NodeLogHandler(label: label, format: format) }
         logger.logLevel = logLevel.level

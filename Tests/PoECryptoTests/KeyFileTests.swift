@@ -42,6 +42,14 @@ import Testing
         }
     }
 
+    @Test func refusalNamesTheFileAndTheFix() throws {
+        let path = folder + "/node.key"
+        try KeyFile.write(PrivateKey.generate(), to: path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o604], ofItemAtPath: path)
+        let message = KeyFileError.tooOpen(path: path, mode: 0o604).description
+        #expect(message.contains(path) && message.contains("mode 0604") && message.contains("chmod 600 \(path)"), "\(message)")
+    }
+
     @Test func malformedFilesAreRefusedWithAReason() throws {
         let cases = [
             "garbage\n",

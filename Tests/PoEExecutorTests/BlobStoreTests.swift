@@ -15,6 +15,18 @@ import Testing
         #expect(try store.put(bytes) == digest)  // idempotent
     }
 
+    @Test func blobsAreReadableOnlyByTheirOwner() throws {
+        let root = JobFixtures.temporaryDirectory().appendingPathComponent("blobs")
+        let store = try BlobStore(root: root)
+        let digest = try store.put(Array("job input".utf8))
+        func permissions(_ url: URL) throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int)
+        }
+        #expect(try permissions(root) == 0o700)
+        #expect(try permissions(store.path(of: digest).deletingLastPathComponent()) == 0o700)
+        #expect(try permissions(store.path(of: digest)) == 0o600)
+    }
+
     @Test func emptyBlobIsStorable() throws {
         let store = try BlobStore(root: JobFixtures.temporaryDirectory())
         let digest = try store.put([])

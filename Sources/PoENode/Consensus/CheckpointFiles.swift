@@ -1,4 +1,5 @@
 import Foundation
+import PoECrypto
 import PoENodeCore
 
 #if canImport(Glibc)
@@ -13,7 +14,8 @@ final class CheckpointFiles: CheckpointStore, @unchecked Sendable {
 
     init(folder: URL) throws {
         self.folder = folder
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The archives hold the whole ledger state: folder 0700, files 0600 (`writeSynced`).
+        try OwnerOnly.folder(folder.path)
         // A write interrupted by a crash leaves only a temporary file: remove it.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))

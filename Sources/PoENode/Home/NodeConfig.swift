@@ -97,10 +97,13 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// "host:port" split, with a clear error.
+/// "host:port" split, with a clear error. An IPv6 host is written in brackets,
+/// "[fd00::1]:26600", and returned without them.
 public func parseHostPort(_ text: String, field: String) throws(NodeHomeError) -> (host: String, port: Int) {
     guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
         (0...65535).contains(port), colon != text.startIndex
     else { throw .invalidConfig("\(field) must be host:port, got \"\(text)\"") }
-    return (String(text[..<colon]), port)
+    let host = text[..<colon]
+    if host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2 { return (String(host.dropFirst().dropLast()), port) }
+    return (String(host), port)
 }

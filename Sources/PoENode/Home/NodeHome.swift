@@ -7,6 +7,7 @@ public enum NodeHomeError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidConfig(String)
     case key(String)
     case genesis(String)
+    case files(String)
 
     public var description: String {
         switch self {
@@ -14,17 +15,21 @@ public enum NodeHomeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidConfig(let why): return "config.json: \(why)"
         case .key(let why): return why
         case .genesis(let why): return why
+        case .files(let why): return why
         }
     }
 }
 
-/// A node's home folder:
+/// A node's home folder (mode 0700):
 ///
-///     node.key       the node key: consensus votes, attestations, peer links
-///     account.key    the operator's account: owns the bond, receives rewards
+///     node.key       the node key: consensus votes, attestations, peer links (mode 0600)
 ///     genesis.json   the chain, shared by every node
 ///     config.json    this node's addresses and tuning
-///     data/          ledger.sqlite, consensus.sqlite, blobs/, snapshots/
+///     data/          ledger.sqlite, consensus.sqlite, blobs/, checkpoints/ (folders 0700,
+///                    files 0600)
+///
+/// The account key, which holds the bond and the rewards, is not here: a node never
+/// needs it, so it can stay off the machine (`poe testnet` writes it to `accounts/`).
 public struct NodeHome: Sendable {
     public let root: URL
 
@@ -32,7 +37,6 @@ public struct NodeHome: Sendable {
     public init(path: String) { root = URL(fileURLWithPath: path, isDirectory: true) }
 
     public var nodeKeyPath: String { root.appendingPathComponent("node.key").path }
-    public var accountKeyPath: String { root.appendingPathComponent("account.key").path }
     public var genesisPath: String { root.appendingPathComponent("genesis.json").path }
     public var configPath: String { root.appendingPathComponent("config.json").path }
     public var dataFolder: URL { root.appendingPathComponent("data", isDirectory: true) }
@@ -43,7 +47,6 @@ public struct NodeHome: Sendable {
     public var checkpointsFolder: URL { dataFolder.appendingPathComponent("checkpoints", isDirectory: true) }
 
     public func nodeKey() throws(NodeHomeError) -> PrivateKey { try readKey(nodeKeyPath) }
-    public func accountKey() throws(NodeHomeError) -> PrivateKey { try readKey(accountKeyPath) }
 
     public func genesis() throws(NodeHomeError) -> Genesis {
         guard let data = FileManager.default.contents(atPath: genesisPath) else { throw .missing(genesisPath) }
@@ -77,8 +80,31 @@ public struct NodeHome: Sendable {
         try encoder.encode(config).write(to: URL(fileURLWithPath: configPath), options: .atomic)
     }
 
-    public func createDataFolders() throws {
-        try FileManager.default.createDirectory(at: blobsFolder, withIntermediateDirectories: true)
+    /// Makes the home, `data/`, `blobs/` and `checkpoints/` folders only the node's user
+    /// may enter (0700) and the SQLite files, with their `-wal` and `-shm`, only it may
+    /// read (0600), creating what is missing. The database files are created here, before
+    /// SQLite opens them, because SQLite makes a new database with 0644 (less the umask)
+    /// and gives its `-wal` and `-shm` the database's mode. Returns a line for each folder
+    /// or file that had group or other access and was tightened.
+    public func prepareDataFiles() throws(NodeHomeError) -> [String] {
+        var tightened: [String] = []
+        func note(_ path: String, _ previous: UInt32?) {
+            if let previous { tightened.append("\(path): mode \(String(previous, radix: 8)) tightened to owner only") }
+        }
+        do throws(OwnerOnlyError) {
+            for folder in [root, dataFolder, blobsFolder, checkpointsFolder] {
+                note(folder.path, try OwnerOnly.folder(folder.path))
+            }
+            for database in [ledgerPath, consensusPath] {
+                note(database, try OwnerOnly.file(database, create: true))
+                for suffix in ["-wal", "-shm", "-journal"] {
+                    note(database + suffix, try OwnerOnly.file(database + suffix, create: false))
+                }
+            }
+        } catch {
+            throw .files(error.description)
+        }
+        return tightened
     }
 
     private func readKey(_ path: String) throws(NodeHomeError) -> PrivateKey {

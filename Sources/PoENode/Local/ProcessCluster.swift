@@ -27,7 +27,10 @@ public final class ProcessCluster: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = ["node", "--home", cluster.members[index].home]
         let path = logPath(index)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            // The log names peers, jobs and accounts: as private as the rest of the home.
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try log.seekToEnd()
         process.standardOutput = log
