@@ -78,6 +78,9 @@ public enum PersistedRecord: Sendable, Equatable {
             case .view: return index == latestView ? record : nil
             case .signed(.viewChange): return index == latestViewChange ? record : nil
             case .signed(.newView): return index == latestNewView ? record : nil
+            // The own checkpoint at the stable sequence stays: it is what a restarted
+            // replica re-sends, so that one left behind learns of the checkpoint.
+            case .signed(.checkpoint(let m)): return m.payload.sequence >= stable ? record : nil
             case .signed(let message): return message.slot.sequence > stable ? record : nil
             case .prepared(let certificate): return certificate.sequence > stable ? record : nil
             }

@@ -84,6 +84,25 @@ extension Replica {
         }
     }
 
+    /// A replica alone in a higher view (its VIEW-CHANGE says so) may have missed batches
+    /// this view committed, and on an idle chain only the primary re-sends their
+    /// pre-prepares: a faulty primary would leave it behind for good. Send it, for each
+    /// batch decided in this view above its stable checkpoint, the certificate this
+    /// replica holds (the commits, then the primary's pre-prepare), at most once per
+    /// retransmission period; it executes on a quorum of them (`noteForeignCommit`).
+    mutating func sendDecidedBatches(to sender: ReplicaID, above sequence: UInt64) {
+        guard status == .normal, sender != id else { return }
+        if let last = decidedBatchesSentTick[sender], nowTicks - last < config.retransmitTicks { return }
+        decidedBatchesSentTick[sender] = nowTicks
+        for (slotSequence, slot) in slots.sorted(by: { $0.key < $1.key }) where slotSequence > sequence {
+            guard slot.decided != nil, let prePrepare = slot.prePrepare else { continue }
+            for commit in slot.commits.values.sorted(by: { $0.sender < $1.sender }) where commit.sender != sender {
+                actions.append(.send(.commit(commit), to: sender))
+            }
+            actions.append(.send(.prePrepare(prePrepare), to: sender))
+        }
+    }
+
     func foreignCommitsWithinBounds() -> Bool {
         foreignCommits.count <= Int(config.windowSize)
             && foreignCommits.values.allSatisfy { $0.latest.count <= config.replicaCount && $0.batches.count <= config.replicaCount }

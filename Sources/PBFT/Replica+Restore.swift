@@ -25,6 +25,13 @@ extension Replica {
                 own.append(message)
             }
         }
+        // The stable proof may hold this replica's own checkpoint when its record did not
+        // survive (an older log); re-sending it is how peers behind learn of the checkpoint.
+        if let own = stable.proof.first(where: { $0.sender == id }),
+            lastOwnCheckpoint.map({ $0.payload.sequence < own.payload.sequence }) ?? true
+        {
+            lastOwnCheckpoint = own
+        }
         stableClientTable = stable.sequence == 0 ? clientTable : nil
         if stable.sequence > 0 { stateTransfer = (stable.sequence, stable.digest) }
         forgetOlderViews()

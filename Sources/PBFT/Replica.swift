@@ -106,6 +106,7 @@ public struct Replica: Sendable {
     /// Commits seen for undecided sequences in views this replica is not in.
     var foreignCommits: [UInt64: ForeignCommits] = [:]
     var stableProofSentTick: [ReplicaID: UInt64] = [:]
+    var decidedBatchesSentTick: [ReplicaID: UInt64] = [:]
     var actions: [Action] = []
 
     public init(config: Config, id: ReplicaID, key: PrivateKey) {

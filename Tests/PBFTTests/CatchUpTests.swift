@@ -31,6 +31,27 @@ import Testing
         }, "it signed nothing in view 0 after leaving it")
     }
 
+    /// When the batch's primary never re-sends its pre-prepare to the replica alone in a
+    /// higher view (faulty, or cut off from it), the others answer that replica's
+    /// VIEW-CHANGE with the certificates they hold, and it executes from those.
+    @Test func aReplicaAloneInAHigherViewIsSentTheBatchesItMissedByTheOthers() {
+        var h = Harness(n: 4)
+        h.step(3, .request(Harness.request(timestamp: 9, operation: "lost")))
+        h.tick(12, drop: { $0.from == 3 || $0.to == 3 })
+        #expect(h.replicas[3].view == 1 && h.replicas[3].status == .changingView)
+        h.outbox = []
+        let request = Harness.request(timestamp: 1)
+        for id in 0..<3 { h.step(ReplicaID(id), .request(request)) }
+        h.run(drop: { $0.from == 3 || $0.to == 3 })
+        #expect(h.sequencesDelivered(0) == [1] && h.sequencesDelivered(3).isEmpty)
+
+        // Links to 3 come back, except from the primary of view 0.
+        h.tick(Int(h.config.retransmitTicks) * 2, drop: { $0.from == 0 && $0.to == 3 })
+        #expect(h.sequencesDelivered(3) == [1], "replica 3 executed the batch from the certificates forwarded to it")
+        #expect(h.replicas[3].counters.foreignCertificates == 1)
+        #expect(h.replicas[3].view == 1)
+    }
+
     /// Fewer than a quorum of commits for a batch prove nothing: nothing is executed.
     @Test func fewerThanAQuorumOfForeignCommitsExecuteNothing() {
         var h = Harness(n: 4)

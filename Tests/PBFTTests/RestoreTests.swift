@@ -70,10 +70,33 @@ import Testing
         let compacted = PersistedRecord.compact(h.persisted[1])
         #expect(compacted.count < h.persisted[1].count)
         for record in compacted {
-            if case .signed(let message) = record, message.phase != .viewChange, message.phase != .newView {
+            switch record {
+            case .signed(.checkpoint(let m)): #expect(m.payload.sequence >= 8, "the own checkpoint at the stable one stays")
+            case .signed(let message) where message.phase != .viewChange && message.phase != .newView:
                 #expect(message.slot.sequence > 8)
+            default: break
             }
         }
+        #expect(compacted.contains { if case .signed(.checkpoint(let m)) = $0 { m.payload.sequence == 8 } else { false } })
+    }
+
+    /// A restarted replica re-sends its checkpoint at the stable sequence, even when only
+    /// the stable proof holds it: that is how a peer left behind learns of it.
+    @Test func aRestartedReplicaResendsItsCheckpointAtTheStableSequence() throws {
+        var h = Harness(n: 4, checkpointInterval: 4)
+        for timestamp in 1...5 { h.submit(Harness.request(client: timestamp % 3, timestamp: UInt64(timestamp))) }
+        h.run()
+        let id = try #require(h.replicas[0].stable.proof.map(\.sender).first)
+        let withoutOwnCheckpoints = h.persisted[Int(id)].filter { if case .signed(.checkpoint) = $0 { false } else { true } }
+        var restored = Replica(restoring: withoutOwnCheckpoints, config: h.config, id: id, key: h.key(id))
+        #expect(restored.stable.sequence == 4)
+        var resent: [Signed<Checkpoint>] = []
+        for _ in 0..<h.config.retransmitTicks {
+            for action in restored.step(.tick) {
+                if case .broadcast(.checkpoint(let m)) = action { resent.append(m) }
+            }
+        }
+        #expect(resent.contains { $0.sender == id && $0.payload.sequence == 4 })
     }
 
     /// A crash between persisting the new view and persisting the view change leaves a
