@@ -67,6 +67,7 @@ public struct MessageValidator {
         case .checkpoint(let m): try validateCheckpoint(m)
         case .viewChange(let m): try validateViewChange(m)
         case .newView(let m): try validateNewView(m)
+        case .status(let m): try validateSigned(m)
         }
     }
 

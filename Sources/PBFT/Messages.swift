@@ -9,6 +9,7 @@ public enum Phase: UInt8, Sendable, CaseIterable {
     case checkpoint = 4
     case viewChange = 5
     case newView = 6
+    case status = 7
 }
 
 /// The body of a signed consensus message.
@@ -109,6 +110,30 @@ public struct Checkpoint: Payload {
     public init(from reader: inout WireReader) throws(WireError) {
         sequence = try reader.readUInt64()
         stateDigest = try reader.read()
+    }
+}
+
+/// STATUS(v, n): "I am in view v and executed every batch up to n", sent once per
+/// retransmission period. Not in the paper's protocol (the BFT library's status messages
+/// play this part): on an idle chain nothing else tells a replica's peers what it lacks.
+/// It commits its sender to nothing and is never persisted; peers answer it with what the
+/// sender lacks, rate-limited (`Replica+CatchUp.swift`).
+public struct StatusReport: Payload {
+    public static let phase = Phase.status
+    public let view: UInt64
+    public let executed: UInt64
+    public var sequence: UInt64 { executed }
+    public init(view: UInt64, executed: UInt64) {
+        self.view = view
+        self.executed = executed
+    }
+    public func encode(to writer: inout WireWriter) {
+        writer.write(view)
+        writer.write(executed)
+    }
+    public init(from reader: inout WireReader) throws(WireError) {
+        view = try reader.readUInt64()
+        executed = try reader.readUInt64()
     }
 }
 

@@ -47,6 +47,20 @@ extension Replica {
         }
     }
 
+    /// Leaving a view, a replica keeps its own commits of batches not yet decided there:
+    /// they count toward the quorum that lets it execute them from the others' commits
+    /// (it cannot receive its own commit back, and it may have been the vote that made it).
+    mutating func keepOwnCommitsAsForeign() {
+        for (sequence, slot) in slots where slot.decided == nil {
+            guard let commit = slot.commits[id], let prePrepare = slot.prePrepare,
+                prePrepare.payload.batch.digest == commit.payload.digest, acceptsForeign(sequence)
+            else { continue }
+            if let held = foreignCommits[sequence]?.latest[id], held.view >= commit.payload.view { continue }
+            foreignCommits[sequence, default: ForeignCommits()].latest[id] = (commit.payload.view, commit.payload.digest)
+            foreignCommits[sequence]?.batches[commit.payload.digest] = prePrepare
+        }
+    }
+
     private func acceptsForeign(_ sequence: UInt64) -> Bool {
         inWindow(sequence) && sequence > lastExecuted && slots[sequence]?.decided == nil
     }
@@ -84,12 +98,26 @@ extension Replica {
         }
     }
 
-    /// A replica alone in a higher view (its VIEW-CHANGE says so) may have missed batches
-    /// this view committed, and on an idle chain only the primary re-sends their
-    /// pre-prepares: a faulty primary would leave it behind for good. Send it, for each
-    /// batch decided in this view above its stable checkpoint, the certificate this
+    /// A peer's STATUS says what it lacks: the certificates of batches this replica decided
+    /// above what it executed, the stable checkpoint's proof if it is below it, and the
+    /// NEW-VIEW of this view if it is in an older one. Whatever view it is in, it executes
+    /// a batch only on a quorum of commits (`checkCommitted`, `noteForeignCommit`).
+    /// Certificates go only to a peer that executed nothing for a whole period: under load
+    /// every peer is a few batches behind at any moment, and the normal case serves it.
+    mutating func onStatus(_ m: Signed<StatusReport>) {
+        let stalled = statusExecuted[m.sender] == m.payload.executed
+        statusExecuted[m.sender] = m.payload.executed
+        if stalled, m.payload.executed < lastExecuted { sendDecidedBatches(to: m.sender, above: m.payload.executed) }
+        if m.payload.executed < stable.sequence { noteSenderBehind(m.sender, sequence: m.payload.executed) }
+        if m.payload.view < view { resendNewView(to: m.sender, asking: m.payload.view) }
+    }
+
+    /// A replica alone in a higher view (its VIEW-CHANGE says so) or behind (its STATUS)
+    /// may have missed batches this view committed, and on an idle chain only the primary
+    /// re-sends their pre-prepares: a faulty primary would leave it behind for good. Send
+    /// it, for each batch decided in this view above `sequence`, the certificate this
     /// replica holds (the commits, then the primary's pre-prepare), at most once per
-    /// retransmission period; it executes on a quorum of them (`noteForeignCommit`).
+    /// retransmission period.
     mutating func sendDecidedBatches(to sender: ReplicaID, above sequence: UInt64) {
         guard status == .normal, sender != id else { return }
         if let last = decidedBatchesSentTick[sender], nowTicks - last < config.retransmitTicks { return }

@@ -14,7 +14,9 @@ extension Replica {
     }
 
     /// Keeps at most a few checkpoint votes per sender (dropping its lowest), whatever
-    /// it sends, so a Byzantine replica cannot grow our memory.
+    /// it sends, so a Byzantine replica cannot grow our memory. A vote counts toward a
+    /// quorum before the bound applies: otherwise a sender whose far-future votes fill
+    /// its share could never have its vote in a forwarded stable proof counted (seed 607).
     mutating func recordCheckpointVote(_ m: Signed<Checkpoint>) {
         let sequence = m.payload.sequence
         guard sequence > stable.sequence else {
@@ -22,12 +24,13 @@ extension Replica {
             noteSenderBehind(m.sender, sequence: sequence)
             return
         }
-        var votes = checkpointVotes[m.sender] ?? [:]
-        guard votes[sequence] == nil else { counters.duplicates += 1; return }
-        votes[sequence] = m
-        if votes.count > checkpointVotesPerSenderMax, let lowest = votes.keys.min() { votes[lowest] = nil }
-        checkpointVotes[m.sender] = votes
+        guard checkpointVotes[m.sender]?[sequence] == nil else { counters.duplicates += 1; return }
+        checkpointVotes[m.sender, default: [:]][sequence] = m
         checkStable(sequence)
+        if var votes = checkpointVotes[m.sender], votes.count > checkpointVotesPerSenderMax, let lowest = votes.keys.min() {
+            votes[lowest] = nil
+            checkpointVotes[m.sender] = votes
+        }
     }
 
     /// A checkpoint is stable with a quorum of matching signed checkpoint messages.
@@ -76,7 +79,7 @@ extension Replica {
         signedVotes = signedVotes.filter { key, _ in
             switch key.phase {
             case .prePrepare, .prepare, .commit, .checkpoint: return key.sequence > low
-            case .viewChange, .newView: return true
+            case .viewChange, .newView, .status: return true
             }
         }
     }

@@ -41,6 +41,12 @@ extension Replica {
             slots[certificate.sequence, default: Slot()].certificate = certificate
         }
         restoreOwnVotes(own)
+        // Its own checkpoint votes above the stable one count toward their quorum again:
+        // peers never send a replica its own vote back, so without them a replica that
+        // signed the next checkpoint before it crashed could never see it become stable.
+        for case .checkpoint(let m) in own where m.payload.sequence > stable.sequence {
+            checkpointVotes[id, default: [:]][m.payload.sequence] = m
+        }
         if status == .changingView, let newView = lastNewView, newView.payload.view == view {
             installNewView(newView, plan: NewViewPlan(viewChanges: newView.payload.viewChanges.map(\.payload), config: config))
         }
@@ -58,7 +64,7 @@ extension Replica {
             if lastNewView.map({ $0.payload.view < m.payload.view }) ?? true { lastNewView = m }
         case .checkpoint(let m):
             if lastOwnCheckpoint.map({ $0.payload.sequence < m.payload.sequence }) ?? true { lastOwnCheckpoint = m }
-        case .prePrepare, .prepare, .commit: break
+        case .prePrepare, .prepare, .commit, .status: break
         }
     }
 
@@ -78,7 +84,7 @@ extension Replica {
                 nextSequence = max(nextSequence, m.payload.sequence)
             case .prepare(let m): slots[m.payload.sequence, default: Slot()].prepares[id] = m
             case .commit(let m): slots[m.payload.sequence, default: Slot()].commits[id] = m
-            case .checkpoint, .viewChange, .newView: break
+            case .checkpoint, .viewChange, .newView, .status: break
             }
         }
         nextSequence = max(nextSequence, stable.sequence)

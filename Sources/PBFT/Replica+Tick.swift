@@ -49,9 +49,19 @@ extension Replica {
                 if isPrimary, let prePrepare = slot.prePrepare { actions.append(.broadcast(.prePrepare(prePrepare))) }
                 if let prepare = slot.prepares[id] { actions.append(.broadcast(.prepare(prepare))) }
                 if let commit = slot.commits[id] { actions.append(.broadcast(.commit(commit))) }
+                // A replica whose commit for a decided batch never came may lack the
+                // pre-prepare, and a primary that left the view re-sends none: send it.
+                if !isPrimary, slot.decided != nil, let prePrepare = slot.prePrepare {
+                    for peer in 0..<ReplicaID(config.replicaCount)
+                    where peer != id && peer != prePrepare.sender && slot.commits[peer] == nil {
+                        actions.append(.send(.prePrepare(prePrepare), to: peer))
+                    }
+                }
             }
         }
         if let checkpoint = lastOwnCheckpoint { actions.append(.broadcast(.checkpoint(checkpoint))) }
+        // Not persisted: it commits this replica to nothing (see `StatusReport`).
+        actions.append(.broadcast(.status(Signed(signing: StatusReport(view: view, executed: lastExecuted), as: id, key: key, config: config))))
     }
 }
 

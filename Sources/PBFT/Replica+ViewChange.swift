@@ -11,6 +11,7 @@ extension Replica {
         status = .changingView
         viewChangesInARow = min(viewChangesInARow + 1, Limits.timeoutDoublingsMax)
         viewChangeTimerTick = nil
+        keepOwnCommitsAsForeign()
         for sequence in slots.keys { slots[sequence]?.resetForNewView() }
         forgetOlderViews()
         actions.append(.persist(.view(newView, changing: true)))

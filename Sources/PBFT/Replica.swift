@@ -107,6 +107,8 @@ public struct Replica: Sendable {
     var foreignCommits: [UInt64: ForeignCommits] = [:]
     var stableProofSentTick: [ReplicaID: UInt64] = [:]
     var decidedBatchesSentTick: [ReplicaID: UInt64] = [:]
+    /// The last executed sequence each peer's STATUS reported.
+    var statusExecuted: [ReplicaID: UInt64] = [:]
     var actions: [Action] = []
 
     public init(config: Config, id: ReplicaID, key: PrivateKey) {
@@ -164,8 +166,18 @@ public struct Replica: Sendable {
     }
 
     mutating func onMessage(_ message: Message) {
-        guard Int(message.sender) < config.replicaCount, message.sender != id else {
+        guard Int(message.sender) < config.replicaCount else {
             counters.duplicates += 1
+            return
+        }
+        if message.sender == id {
+            // Its own pre-prepare of a view it left, forwarded back by a peer
+            // (`sendDecidedBatches`): the batch of a certificate it may lack.
+            if case .prePrepare(let m) = message, status != .normal || m.payload.view != view {
+                noteForeignPrePrepare(m)
+            } else {
+                counters.duplicates += 1
+            }
             return
         }
         switch message {
@@ -175,6 +187,7 @@ public struct Replica: Sendable {
         case .checkpoint(let m): recordCheckpointVote(m)
         case .viewChange(let m): onViewChange(m)
         case .newView(let m): onNewView(m)
+        case .status(let m): onStatus(m)
         }
     }
 
@@ -206,7 +219,7 @@ public struct Replica: Sendable {
     static func voteKey(_ message: Message) -> VoteKey {
         let slot = message.slot
         switch message.phase {
-        case .viewChange, .newView: return VoteKey(phase: message.phase, view: slot.view, sequence: 0)
+        case .viewChange, .newView, .status: return VoteKey(phase: message.phase, view: slot.view, sequence: 0)
         case .prePrepare, .prepare, .commit, .checkpoint:
             return VoteKey(phase: message.phase, view: slot.view, sequence: slot.sequence)
         }

@@ -57,6 +57,7 @@ public enum Message: Hashable, Sendable {
     case checkpoint(Signed<Checkpoint>)
     case viewChange(Signed<ViewChange>)
     case newView(Signed<NewView>)
+    case status(Signed<StatusReport>)
 
     public var sender: ReplicaID {
         switch self {
@@ -66,6 +67,7 @@ public enum Message: Hashable, Sendable {
         case .checkpoint(let m): return m.sender
         case .viewChange(let m): return m.sender
         case .newView(let m): return m.sender
+        case .status(let m): return m.sender
         }
     }
 
@@ -77,6 +79,7 @@ public enum Message: Hashable, Sendable {
         case .checkpoint: return .checkpoint
         case .viewChange: return .viewChange
         case .newView: return .newView
+        case .status: return .status
         }
     }
 
@@ -89,6 +92,7 @@ public enum Message: Hashable, Sendable {
         case .checkpoint(let m): return (m.payload.view, m.payload.sequence)
         case .viewChange(let m): return (m.payload.view, m.payload.sequence)
         case .newView(let m): return (m.payload.view, m.payload.sequence)
+        case .status(let m): return (m.payload.view, m.payload.sequence)
         }
     }
 
@@ -103,6 +107,7 @@ public enum Message: Hashable, Sendable {
         case .checkpoint(let m): return m.payload.stateDigest
         case .viewChange(let m): return Digest.of(m.payload)
         case .newView(let m): return Digest.of(m.payload)
+        case .status(let m): return Digest.of(m.payload)
         }
     }
 }
@@ -117,6 +122,7 @@ extension Message: WireCodable {
         case .checkpoint(let m): writer.write(m)
         case .viewChange(let m): writer.write(m)
         case .newView(let m): writer.write(m)
+        case .status(let m): writer.write(m)
         }
     }
 
@@ -130,6 +136,7 @@ extension Message: WireCodable {
         case .checkpoint: self = .checkpoint(try reader.read())
         case .viewChange: self = .viewChange(try reader.read())
         case .newView: self = .newView(try reader.read())
+        case .status: self = .status(try reader.read())
         }
     }
 }

@@ -193,7 +193,7 @@ public final class NodeCore: @unchecked Sendable {
         switch message {
         case .checkpoint(let m): seenCheckpoints[sender] = max(seenCheckpoints[sender], m.payload.sequence)
         case .viewChange(let m): seenViews[sender] = max(seenViews[sender], m.payload.newView)
-        case .prePrepare, .prepare, .commit, .newView: seenViews[sender] = max(seenViews[sender], message.slot.view)
+        case .prePrepare, .prepare, .commit, .newView, .status: seenViews[sender] = max(seenViews[sender], message.slot.view)
         }
     }
 

@@ -45,7 +45,8 @@ struct SimChecks {
     /// No honest node signs two different things for one (phase, view, sequence), across
     /// restarts: recorded when persisted (sent or not) and when sent.
     mutating func signedOnce(_ message: Message, by index: Int) {
-        guard Int(message.sender) == index else { return }
+        // A STATUS commits its sender to nothing: a new one each period is no equivocation.
+        guard Int(message.sender) == index, message.phase != .status else { return }
         record(message)
         if case .newView(let m) = message {
             for prePrepare in m.payload.prePrepares { record(.prePrepare(prePrepare)) }
@@ -56,7 +57,7 @@ struct SimChecks {
         let slot = message.slot
         let sequence: UInt64
         switch message.phase {
-        case .viewChange, .newView: sequence = 0
+        case .viewChange, .newView, .status: sequence = 0
         case .prePrepare, .prepare, .commit, .checkpoint: sequence = slot.sequence
         }
         let key = SignKey(sender: message.sender, phase: message.phase, view: slot.view, sequence: sequence)

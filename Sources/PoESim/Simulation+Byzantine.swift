@@ -69,6 +69,7 @@ extension Simulation {
         case .checkpoint(let m): return .checkpoint(Signed(sender: m.sender, payload: m.payload, signature: flip(m.signature)))
         case .viewChange(let m): return .viewChange(Signed(sender: m.sender, payload: m.payload, signature: flip(m.signature)))
         case .newView(let m): return .newView(Signed(sender: m.sender, payload: m.payload, signature: flip(m.signature)))
+        case .status(let m): return .status(Signed(sender: m.sender, payload: m.payload, signature: flip(m.signature)))
         }
     }
 }

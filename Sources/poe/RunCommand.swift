@@ -123,7 +123,7 @@ struct RunCommand: ParsableCommand {
         print("code hash:     \(job.codeHash.hex)")
         print("input hash:    \(job.inputHash.hex)")
         print("outcome:       \(result.outcome)")
-        print("fuel used:     \(result.fuelUsed) of \(job.fuelLimit)")
+        print("fuel used:     \(fuelText(result, limit: job.fuelLimit))")
         print("output hash:   \(result.outputHash.hex) (\(result.output.count) bytes)")
         print("log hash:      \(result.logHash.hex) (\(result.log.count) bytes\(result.logTruncated ? ", truncated" : ""))")
         print("result digest: \(result.resultDigest.hex)")

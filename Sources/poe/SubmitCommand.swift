@@ -122,7 +122,7 @@ struct SubmitCommand: AsyncParsableCommand {
         print("job          \(jobID.hex)")
         print("profile      \(profile.name)")
         print("outcome      \(result.outcome)")
-        print("fuel         \(result.fuelUsed) of \(spec.fuelLimit)")
+        print("fuel         \(fuelText(result, limit: spec.fuelLimit))")
         print("output       \(result.outputHash.hex) (\(result.output.count) bytes)")
         print("digest       \(result.resultDigest.hex)")
     }

@@ -52,6 +52,63 @@ import Testing
         #expect(h.replicas[3].view == 1)
     }
 
+    /// A replica that committed a batch and then left the view keeps its own commit: with
+    /// one replica down, the two others' commits and its own are the quorum (it cannot
+    /// receive its own commit back from anyone).
+    @Test func aReplicaThatLeftAViewCountsItsOwnCommitTowardTheQuorum() {
+        var h = Harness(n: 4)
+        h.down = [2]
+        let request = Harness.request(timestamp: 1)
+        for id: ReplicaID in [0, 1, 3] { h.step(id, .request(request)) }
+        h.run(drop: { envelope in
+            guard envelope.to == 3, case .commit = envelope.message else { return false }
+            return true
+        })
+        #expect(h.sequencesDelivered(0) == [1] && h.sequencesDelivered(3).isEmpty)
+        h.tick(12, drop: { $0.to == 3 })
+        #expect(h.replicas[3].view == 1 && h.replicas[3].status == .changingView, "its request timed out: it left alone")
+        h.tick(Int(h.config.retransmitTicks) * 2)
+        #expect(h.sequencesDelivered(3) == [1], "replicas 0 and 1's commits and its own are a quorum")
+        #expect(h.replicas[3].counters.foreignCertificates == 1)
+    }
+
+    /// A backup that missed a pre-prepare, in the view that decided it, gets it from the
+    /// other backups when the primary is gone: they send it to each replica whose commit
+    /// they lack.
+    @Test func aBackupThatMissedAPrePrepareGetsItFromTheOthersWhenThePrimaryIsGone() {
+        var h = Harness(n: 4)
+        let request = Harness.request(timestamp: 1)
+        for id: ReplicaID in 0..<3 { h.step(id, .request(request)) }
+        h.run(drop: { envelope in
+            guard envelope.to == 3, case .prePrepare = envelope.message else { return false }
+            return true
+        })
+        #expect(h.sequencesDelivered(1) == [1] && h.sequencesDelivered(3).isEmpty)
+        h.down = [0]
+        h.tick(Int(h.config.retransmitTicks) * 2)
+        #expect(h.sequencesDelivered(3) == [1], "replica 3 had the pre-prepare from a backup and committed in view 0")
+        #expect(h.replicas[3].view == 0)
+    }
+
+    /// A replica that restarted before deciding a batch has its own commit back, but not
+    /// the pre-prepare nor the others' commits; its peers already hold its commit and the
+    /// primary is gone. Its STATUS says how far it executed, and they send it the
+    /// certificates above that.
+    @Test func aReplicaWhoseStatusShowsItBehindIsSentTheCertificatesItLacks() {
+        var h = Harness(n: 4)
+        let request = Harness.request(timestamp: 1)
+        for id: ReplicaID in 0..<4 { h.step(id, .request(request)) }
+        h.run(drop: { envelope in
+            guard envelope.to == 3, case .commit = envelope.message else { return false }
+            return true
+        })
+        #expect(h.sequencesDelivered(1) == [1] && h.sequencesDelivered(3).isEmpty)
+        h.replicas[3] = Replica(restoring: h.persisted[3], config: h.config, id: 3, key: h.key(3))
+        h.down = [0]
+        h.tick(Int(h.config.retransmitTicks) * 2)
+        #expect(h.sequencesDelivered(3) == [1], "replica 3 executed the batch from the certificates its status asked for")
+    }
+
     /// Fewer than a quorum of commits for a batch prove nothing: nothing is executed.
     @Test func fewerThanAQuorumOfForeignCommitsExecuteNothing() {
         var h = Harness(n: 4)

@@ -132,6 +132,7 @@ func persistedBeforeSent(_ actions: [Action]) -> Bool {
     for action in actions {
         switch action {
         case .persist(.signed(let message)): persistedMessages.append(message)
+        case .broadcast(.status), .send(.status, _): break  // commits its sender to nothing; never persisted
         case .broadcast(let message), .send(let message, _):
             if message.sender != 0xFFFF && !persistedMessages.contains(message) { return false }
         case .persist, .deliver, .fetchState: break

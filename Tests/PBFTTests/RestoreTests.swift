@@ -80,6 +80,25 @@ import Testing
         #expect(compacted.contains { if case .signed(.checkpoint(let m)) = $0 { m.payload.sequence == 8 } else { false } })
     }
 
+    /// A replica that signed a checkpoint and crashed before it became stable counts its
+    /// own vote after restart: with two peers' votes it is a quorum (peers never send a
+    /// replica its own vote back). Found by the simulator (seed 47).
+    @Test func aRestartedReplicaCountsItsOwnCheckpointVote() throws {
+        var h = Harness(n: 4, checkpointInterval: 4)
+        for timestamp in 1...4 { h.submit(Harness.request(client: timestamp % 3, timestamp: UInt64(timestamp))) }
+        h.run(drop: { envelope in
+            guard envelope.to == 3, case .checkpoint = envelope.message else { return false }
+            return true
+        })
+        #expect(h.replicas[0].stable.sequence == 4 && h.replicas[3].stable.sequence == 0)
+        var restored = Replica(restoring: h.persisted[3], config: h.config, id: 3, key: h.key(3))
+        for peer in [1, 2] {
+            let vote = try #require(h.replicas[peer].lastOwnCheckpoint)
+            _ = restored.step(.message(.checkpoint(vote)))
+        }
+        #expect(restored.stable.sequence == 4, "its own vote and two peers' are a quorum")
+    }
+
     /// A restarted replica re-sends its checkpoint at the stable sequence, even when only
     /// the stable proof holds it: that is how a peer left behind learns of it.
     @Test func aRestartedReplicaResendsItsCheckpointAtTheStableSequence() throws {

@@ -90,6 +90,14 @@ import Testing
         #expect(throws: WireError.self) { try Message.decode(wireBytes: [99]) }
     }
 
+    @Test func aStatusRoundTripsAndAForgedOneIsRefused() throws {
+        let status = Message.status(h.sign(StatusReport(view: 2, executed: 7), as: 3))
+        #expect(try Message.decode(wireBytes: status.wireBytes) == status)
+        try validator.validate(status)
+        let forged = Message.status(Signed(sender: 2, payload: StatusReport(view: 2, executed: 7), signature: h.sign(StatusReport(view: 2, executed: 7), as: 3).signature))
+        #expect(throws: ValidationError.badSignature(.status, sender: 2)) { try validator.validate(forged) }
+    }
+
     @Test func hugeViewsAndSequencesAreRefused() {
         let prepare = h.sign(Prepare(view: Limits.numberMax, sequence: 1, digest: .zero), as: 1)
         #expect(throws: ValidationError.numberOutOfRange(.prepare)) { try validator.validate(.prepare(prepare)) }
@@ -109,6 +117,7 @@ import Testing
             .prePrepare(prePrepare), .prepare(certificate.prepares[0]),
             .commit(h.sign(Commit(view: 0, sequence: 1, digest: batch.digest), as: 1)),
             .checkpoint(h.sign(Checkpoint(sequence: 4, stateDigest: .zero), as: 1)), .viewChange(change),
+            .status(h.sign(StatusReport(view: 2, executed: 7), as: 3)),
         ]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 {

@@ -183,7 +183,7 @@ import Testing
     /// submitted after them: it finalizes while they still run.
     @Test func fuelHeavyJobsOfEveryHostCallKindDoNotHoldUpAnOrdinaryJob() async throws {
         let cluster = try await LocalCluster(nodes: 4)
-        let fuel: UInt64 = 150_000_000
+        let fuel: UInt64 = 120_000_000
         let heavy: [(String, String)] = [
             ("hostcalls.wasm", "stdout 1\n"), ("hostcalls.wasm", "table 1\n"), ("hostcalls.wasm", "path 4096\n"),
             ("randloop.wasm", ""),
@@ -193,9 +193,10 @@ import Testing
             heavyJobs.append(
                 try submitJob(cluster, code: try exampleJob(module), input: Array(input.utf8), fuel: fuel, deadlineHeights: 200))
         }
+        let ledger = cluster.node(0).ledger
+        #expect(try await eventually(seconds: 30) { try heavyJobs.allSatisfy { try ledger.job($0) != nil } }, "every heavy job was ordered")
         let started = ContinuousClock.now
         let ordinary = try submitWordCount(cluster, deadlineHeights: 100)
-        let ledger = cluster.node(0).ledger
         #expect(try await eventually(seconds: 30) { try ledger.job(ordinary)?.agreedDigest != nil })
         let waited = ContinuousClock.now - started
         let heavyDone = try heavyJobs.filter { try ledger.job($0)?.agreedDigest != nil }.count
