@@ -48,7 +48,7 @@ public struct Duties: Sendable {
     }
 
     /// What the duties did, and what they had to drop: each drop has a reason here.
-    public struct Counters: Sendable, Equatable {
+    public struct Counters: Sendable, Equatable, Codable {
         public var jobsStarted = 0
         public var attestationsSubmitted = 0
         public var attestationsResubmitted = 0

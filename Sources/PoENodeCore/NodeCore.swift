@@ -322,7 +322,7 @@ public final class NodeCore: @unchecked Sendable {
         status.checkpointWriteFailures = counters.checkpointWriteFailures
         status.pendingRequests = replica.pendingRequestCount
         status.openJobs = duties.openJobCount
-        status.duties = DutyCounters(duties.counters)
+        status.duties = duties.counters
         status.replicas = config.replicas.indices.map { index in
             let own = index == Int(replicaID)
             return ReplicaView(

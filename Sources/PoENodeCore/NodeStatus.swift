@@ -1,5 +1,5 @@
 public import PoECrypto
-import PoEDuties
+public import PoEDuties
 
 /// What the API says about a transaction it accepted.
 public enum TransactionStatus: Sendable, Equatable {
@@ -82,37 +82,5 @@ public struct ReplicaView: Sendable, Equatable, Codable {
     }
 }
 
-/// `Duties.Counters`, as the API shows them.
-public struct DutyCounters: Sendable, Equatable, Codable {
-    public var jobsStarted = 0
-    public var attestationsSubmitted = 0
-    public var attestationsResubmitted = 0
-    public var jobsSkippedFull = 0
-    public var runnerFull = 0
-    public var localBlobFailures = 0
-    public var blobRequests = 0
-    public var requestsResent = 0
-    public var requestsRefused = 0
-    public var ownRequestsUntracked = 0
-    public var evidenceSubmitted = 0
-    public var resultsForClosedJobs = 0
-    public var profileUnsupported = 0
-
-    public init() {}
-
-    init(_ counters: Duties.Counters) {
-        jobsStarted = counters.jobsStarted
-        attestationsSubmitted = counters.attestationsSubmitted
-        attestationsResubmitted = counters.attestationsResubmitted
-        jobsSkippedFull = counters.jobsSkippedFull
-        runnerFull = counters.runnerFull
-        localBlobFailures = counters.localBlobFailures
-        blobRequests = counters.blobRequests
-        requestsResent = counters.requestsResent
-        requestsRefused = counters.requestsRefused
-        ownRequestsUntracked = counters.ownRequestsUntracked
-        evidenceSubmitted = counters.evidenceSubmitted
-        resultsForClosedJobs = counters.resultsForClosedJobs
-        profileUnsupported = counters.profileUnsupported
-    }
-}
+/// `Duties.Counters`, as the API shows them (the same fields, encoded as JSON).
+public typealias DutyCounters = Duties.Counters

@@ -15,8 +15,11 @@ import Testing
                 try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == 1234 }
             })
         #expect(cluster.running[0].transactionStatus(transaction.id) != nil)
-        let heights = cluster.running.map { $0.status.height }
+        // The ledgers' heights: the balance above was read from them, and the published
+        // status may not have caught up with the same commit yet.
+        let heights = try cluster.running.map { try $0.ledger.height() }
         let target = heights.min()!
+        #expect(target > 0)
         let roots = try cluster.running.map { node in
             try #require(try node.ledger.receipt(height: target)).batchDigest
         }
@@ -130,12 +133,17 @@ import Testing
         let cluster = try await LocalCluster(nodes: 4, configure: { $0.peerBacklogFramesMax = 8 })
         let recipient = PrivateKey.deterministic(seed: "recipient").publicKey
         await cluster.stop(3)
-        // Far more batches than the window, so node 3 must fetch a checkpoint's state.
-        for amount in 1...40 {
-            try cluster.submit(.transfer(to: recipient, amount: UInt64(amount)), via: 1)
-            try await Task.sleep(for: .milliseconds(30))
+        // Far more batches than the window, so node 3 must fetch a checkpoint's state:
+        // one transfer a batch, each committed before the next is sent (sent faster, a
+        // loaded machine batches them, and a node only a few batches behind is sent the
+        // batches themselves, which is the STATUS path, not this test's).
+        var total: UInt64 = 0
+        for amount in UInt64(1)...40 {
+            try cluster.submit(.transfer(to: recipient, amount: amount), via: 1)
+            total += amount
+            let expected = total
+            #expect(try await eventually { try cluster.node(1).ledger.account(recipient)?.balance == expected })
         }
-        let total = UInt64((1...40).reduce(0, +))
         #expect(try await eventually { try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == total } })
         try await cluster.start(3)
         try cluster.submit(.transfer(to: recipient, amount: 1000), via: 1)
@@ -144,9 +152,10 @@ import Testing
                 try cluster.running.allSatisfy { try $0.ledger.account(recipient)?.balance == total + 1000 }
             })
         let nodes = cluster.running
-        #expect(try await eventually { Set(nodes.map { $0.status.height }).count == 1 })
-        let roots = try nodes.map { try $0.ledger.stateRoot() }
-        #expect(Set(roots).count == 1, "every node holds the same ledger")
+        #expect(
+            try await eventually {
+                try Set(nodes.map { try $0.ledger.height() }).count == 1 && Set(nodes.map { try $0.ledger.stateRoot() }).count == 1
+            }, "every node holds the same ledger")
         #expect(nodes[3].status.stateTransfers >= 1, "node 3 fell behind a stable checkpoint and fetched its state")
         await cluster.shutdown()
     }
