@@ -3,21 +3,17 @@ import NIOConcurrencyHelpers
 import PoECrypto
 import PoEExecutor
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Runs jobs off the node's loop on threads of its own, in two lanes: jobs with at most
 /// `smallJobFuelMax` fuel, and the others. Each lane has `slots` threads taking jobs in
 /// arrival order from a bounded queue. Fuel bounds a run's wall time and WasmKit cannot
 /// pause a run, so the lanes are what keep jobs built to spend their whole fuel from
-/// holding up ordinary ones: they fill only their own lane. Job threads run at a lower
-/// priority (nice 10) than the rest of the node, so that jobs on every core never starve
-/// consensus.
+/// holding up ordinary ones: they fill only their own lane. Job threads keep the node's
+/// priority: at nice 10 they got a tenth of a core against other busy processes and
+/// missed their deadlines (a job's deadline assumes it gets its share of a core), while
+/// the node's own threads, mostly waiting, are woken promptly by the scheduler anyway.
 final class JobRunner: Sendable {
     /// The fuel of an ordinary job: `poe submit`'s default, about 0.1 s of plain work.
     static let smallJobFuelMax: UInt64 = 100_000_000
-    static let threadNiceness: Int32 = 10
 
     typealias Finished = @Sendable (Result<ExecutionResult, BlobStoreError>, Duration) -> Void
 
@@ -83,10 +79,8 @@ final class JobRunner: Sendable {
         }
     }
 
-    /// A job thread: a lower priority (on Linux `who` 0 is the calling thread, whose nice
-    /// value is its own), then jobs one after another until the runner is closed.
+    /// A job thread: jobs one after another until the runner is closed.
     private static func serve(_ lane: Lane, queued: NIOLockedValueBox<Int>) {
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, threadNiceness)
         while true {
             lane.available.wait()
             let next = lane.waiting.withLockedValue { state -> Work?? in
