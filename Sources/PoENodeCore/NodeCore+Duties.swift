@@ -20,6 +20,9 @@ extension NodeCore {
     func perform(_ action: DutyAction) throws(NodeHalt) -> DutyEvent? {
         switch action {
         case .fetchBlob(let digest):
+            // The blob may have reached the store by another way since the job was taken up
+            // (an upload, or the output or log of a job this node ran).
+            if environment.blobs.contains(digest) { return .blobStored(digest) }
             outbox.append((.blobRequest(digest), nil))
         case .runJob(let assignment):
             if !environment.startJob(assignment) { return .jobNotRun(jobID: assignment.jobID, .runnerFull) }
@@ -51,17 +54,20 @@ extension NodeCore {
 
     /// Keeps a blob a peer sent, if it was wanted and its bytes hash to its name.
     func receiveBlob(_ digest: Digest, bytes: [UInt8]) throws(NodeHalt) {
-        guard duties.wantedBlobs.contains(digest), !environment.blobs.contains(digest) else { return }
-        guard Digest.sha256(bytes) == digest else {
-            counters.invalidPeerMessages += 1
-            return
+        guard duties.wantedBlobs.contains(digest) else { return }
+        if !environment.blobs.contains(digest) {
+            guard Digest.sha256(bytes) == digest else {
+                counters.invalidPeerMessages += 1
+                return
+            }
+            do { _ = try environment.blobs.store(bytes) } catch {
+                // Counted and logged; the duties ask for the blob again on their next retry.
+                counters.blobStoreFailures += 1
+                environment.observe(.log(.error, "storing a fetched blob failed", ["blob": digest.short, "error": "\(error)"]))
+                return
+            }
         }
-        do { _ = try environment.blobs.store(bytes) } catch {
-            // Counted and logged; the duties ask for the blob again on their next retry.
-            counters.blobStoreFailures += 1
-            environment.observe(.log(.error, "storing a fetched blob failed", ["blob": digest.short, "error": "\(error)"]))
-            return
-        }
+        // Wanted and held (perhaps stored by another way meanwhile): the jobs waiting go on.
         try stepDuties(.blobStored(digest))
     }
 }

@@ -218,6 +218,31 @@ import Testing
         await cluster.shutdown()
     }
 
+    /// A job waiting for a blob goes on when the blob reaches the store by another way
+    /// (an upload, a job's output or log): peers' copies of a blob it already holds were
+    /// ignored, and the job waited until its deadline (found by `scripts/demo`: the empty
+    /// input of `forever.wasm` is also the log of every job that writes none).
+    @Test func aJobWaitingForABlobRunsWhenTheBlobArrivesByAnotherWay() async throws {
+        let cluster = try await LocalCluster(nodes: 4)
+        await cluster.stop(0)
+        let code = try exampleJob("wordcount.wasm")
+        let input = Array("held elsewhere".utf8)
+        for index in 1...3 { _ = try cluster.node(index).blobs.put(code) }
+        let spec = JobSpec(
+            code: .hash(Digest.sha256(code)), inputHash: Digest.sha256(input), entryPoint: "_start", fuelLimit: 10_000_000,
+            memoryLimitPages: 1_024, deadlineHeights: 100)
+        let transaction = try cluster.submit(.submitJob(spec: spec, fee: 9_000), via: 1)
+        let jobID = cluster.jobID(of: transaction, spec: spec)
+        let ledger = cluster.node(1).ledger
+        #expect(try await eventually { try ledger.job(jobID) != nil })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try ledger.attestations(jobID: jobID).isEmpty, "no node holds the input: nothing runs")
+        // The input reaches the three running nodes' stores without their duties hearing of it.
+        for index in 1...3 { _ = try cluster.node(index).blobs.put(input) }
+        #expect(try await eventually { try ledger.job(jobID)?.agreedDigest != nil }, "the three nodes ran it and agreed")
+        await cluster.shutdown()
+    }
+
     /// A node that cannot run the chain's execution profile says so, attests nothing, and
     /// is neither paid nor slashed, while the job finalizes with the others.
     @Test func aNodeThatCannotRunTheProfileIsNeitherPaidNorSlashed() async throws {
