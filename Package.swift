@@ -66,8 +66,6 @@ let package = Package(
                 .product(name: "WasmKitWASI", package: "WasmKit"),
                 .product(name: "WASI", package: "WasmKit"),
             ],
-            // Read and rewritten in place by GoldenVectorTests, not bundled.
-            exclude: ["golden-vectors.json"],
             swiftSettings: strict),
         .target(
             name: "PoETransport",
