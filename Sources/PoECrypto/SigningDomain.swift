@@ -13,6 +13,9 @@ public enum SigningDomain: String, CaseIterable, Sendable {
     case attestation = "poe/v1/attestation"
     /// The peer-link handshake, proving possession of the node key.
     case peerHandshake = "poe/v1/peer-handshake"
+    /// A blob upload: an account key over the blob's SHA-256, so that the node charges
+    /// the upload to that account's quota.
+    case blobUpload = "poe/v1/blob-upload"
 
     /// SHA-256(tag) || SHA-256(tag), the BIP-340 tagged-hash prefix, computed once.
     private static let prefixes: [SigningDomain: [UInt8]] = Dictionary(

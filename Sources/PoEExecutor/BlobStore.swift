@@ -107,6 +107,67 @@ public struct BlobStore: Sendable {
         return bytes
     }
 
+    /// One blob on disk, as a sweep sees it.
+    public struct Entry: Sendable, Equatable {
+        public var digest: Digest
+        public var byteCount: Int
+        /// When the file was written: a blob is never rewritten, so this is its age.
+        public var written: Date
+
+        public init(digest: Digest, byteCount: Int, written: Date) {
+            self.digest = digest
+            self.byteCount = byteCount
+            self.written = written
+        }
+    }
+
+    /// Calls `body` for every blob on disk, one folder at a time (never the whole list
+    /// in memory). Files that are not named like a blob are skipped.
+    public func forEachBlob(_ body: (Entry) -> Void) throws(BlobStoreError) {
+        let manager = FileManager.default
+        let folders: [String]
+        do {
+            folders = try manager.contentsOfDirectory(atPath: root.path)
+        } catch {
+            throw .io("listing \(root.path): \(error)")
+        }
+        for folder in folders.sorted() where folder.utf8.count == 2 && Hex.decode(folder) != nil {
+            let folderURL = root.appendingPathComponent(folder, isDirectory: true)
+            guard let names = try? manager.contentsOfDirectory(atPath: folderURL.path) else { continue }
+            for name in names where name.hasPrefix(folder) {
+                guard let digest = Digest(hex: name),
+                    let attributes = try? manager.attributesOfItem(atPath: folderURL.appendingPathComponent(name).path)
+                else { continue }
+                let byteCount = (attributes[.size] as? NSNumber)?.intValue ?? 0
+                let written = attributes[.modificationDate] as? Date ?? .distantPast
+                body(Entry(digest: digest, byteCount: byteCount, written: written))
+            }
+        }
+    }
+
+    /// Deletes the temporary files of writes that never finished (a crash between write
+    /// and rename) older than `date`; returns how many.
+    @discardableResult
+    public func removeTemporaries(writtenBefore date: Date) -> Int {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: tempDirectory.path) else { return 0 }
+        var removed = 0
+        for name in names {
+            let file = tempDirectory.appendingPathComponent(name).path
+            guard let attributes = try? manager.attributesOfItem(atPath: file),
+                let written = attributes[.modificationDate] as? Date, written < date
+            else { continue }
+            if (try? manager.removeItem(atPath: file)) != nil { removed += 1 }
+        }
+        return removed
+    }
+
+    /// Marks blob `digest` as written now, so that a sweep counts its age from this
+    /// upload (one that arrives again is wanted again). Does nothing if it is absent.
+    public func refresh(_ digest: Digest) {
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path(of: digest).path)
+    }
+
     /// Deletes blob `digest` if present (for example after `get` reported it corrupted).
     public func remove(_ digest: Digest) throws(BlobStoreError) {
         let file = path(of: digest)

@@ -203,6 +203,24 @@ public final class Ledger: Sendable {
         return try read { try $0.recentEvidence(limit: limit) }
     }
     public func code(name: String) throws -> CodeEntry? { try read { try $0.code(name) } }
+
+    /// The blobs the ledger still names and a node keeps: the code and input of every job
+    /// unsettled or whose deadline is at or above `deadlineFrom`, the output and log of
+    /// their attestations, and every published code. Any other blob may be deleted.
+    public func blobsInUse(deadlineFrom: UInt64) throws -> Set<Digest> {
+        try read { store in
+            var inUse = Set(try store.allCodeHashes())
+            for job in try store.jobs(deadlineFrom: deadlineFrom) {
+                inUse.insert(job.codeHash)
+                inUse.insert(job.spec.inputHash)
+                for record in try store.attestations(jobID: job.id) {
+                    inUse.insert(record.signed.attestation.outputHash)
+                    inUse.insert(record.signed.attestation.logHash)
+                }
+            }
+            return inUse
+        }
+    }
     public func receipt(height: UInt64) throws -> BatchReceipt? { try read { try $0.receipt(height: height) } }
     public func attestations(jobID: Digest) throws -> [AttestationRecord] { try read { try $0.attestations(jobID: jobID) } }
 

@@ -81,6 +81,8 @@ enum Schema {
         "CREATE INDEX IF NOT EXISTS jobStatusRecent ON job (status, submitHeight, id)",
         "CREATE INDEX IF NOT EXISTS jobSubmitterRecent ON job (submitter, submitHeight, id)",
         "CREATE INDEX IF NOT EXISTS evidenceRecent ON evidence (height, nodeKey, jobID)",
+        // The blob janitor reads the jobs whose deadline is recent (`Ledger.blobsInUse`).
+        "CREATE INDEX IF NOT EXISTS jobDeadline ON job (deadlineHeight)",
     ]
 
     static func create(_ db: Database) throws {

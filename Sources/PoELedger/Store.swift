@@ -214,6 +214,23 @@ struct Store {
         ).map { try decode(JobState.self, $0, "job") }
     }
 
+    /// Jobs whose deadline is at or above `height`, and every unsettled job whatever its
+    /// deadline: those whose blobs a node keeps (`Ledger.blobsInUse`).
+    func jobs(deadlineFrom height: UInt64) throws -> [JobState] {
+        try Data.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT body FROM job WHERE deadlineHeight >= ?
+                    UNION SELECT body FROM job WHERE status IN (?, ?)
+                    """),
+            arguments: [bits(height), Int64(JobStatus.pending.rawValue), Int64(JobStatus.finalized.rawValue)]
+        ).map { try decode(JobState.self, $0, "job") }
+    }
+
+    func allCodeHashes() throws -> [Digest] {
+        try Data.fetchAll(try db.cachedStatement(sql: "SELECT codeHash FROM code")).map { try digest($0, "a code row's hash") }
+    }
+
     func allJobs() throws -> [JobState] {
         try Data.fetchAll(try db.cachedStatement(sql: "SELECT body FROM job ORDER BY id")).map { try decode(JobState.self, $0, "job") }
     }

@@ -19,6 +19,9 @@ public final class Node: NodeBackend, Sendable {
     public let config: NodeConfig
     public let genesis: Genesis
     public let blobs: BlobStore
+    public let blobUploads: BlobUploads
+    let janitor: BlobJanitor
+    let janitorStop: NIOLockedValueBox<JanitorRun>
     let core: NodeCore
     let environment: LiveEnvironment
     let inbox: NodeInbox
@@ -32,8 +35,8 @@ public final class Node: NodeBackend, Sendable {
     let peerKeys: [PublicKey]
 
     private init(
-        home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, core: NodeCore,
-        environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
+        home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, blobUploads: BlobUploads,
+        janitor: BlobJanitor, janitorStop: NIOLockedValueBox<JanitorRun>, core: NodeCore, environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
         loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger, signatures: SignatureCache,
         peerKeys: [PublicKey]
     ) {
@@ -41,6 +44,9 @@ public final class Node: NodeBackend, Sendable {
         self.config = config
         self.genesis = genesis
         self.blobs = blobs
+        self.blobUploads = blobUploads
+        self.janitor = janitor
+        self.janitorStop = janitorStop
         self.core = core
         self.environment = environment
         self.inbox = inbox
@@ -64,6 +70,8 @@ public final class Node: NodeBackend, Sendable {
         let nodeKey = try home.nodeKey()
         for line in try home.prepareDataFiles() { logger.notice("\(line)") }
         let blobs = try BlobStore(root: home.blobsFolder)
+        // Starts at zero: the janitor's first sweep, at once, measures the store.
+        let blobUploads = BlobUploads(limits: config.blobs ?? BlobLimits(), storeCharged: 0)
         let consensusLog = try ConsensusLog(path: home.consensusPath)
         let checkpointFiles = try CheckpointFiles(folder: home.checkpointsFolder)
         let inbox = NodeInbox(capacity: 65_536)
@@ -111,7 +119,7 @@ public final class Node: NodeBackend, Sendable {
                 // The replica's and the interpreter's counters are read here, on the only
                 // thread that touches them.
                 let readings = NodeReadings(
-                    status: Node.status(core: core, network: network, inbox: inbox), replica: core.replica.counters,
+                    status: Node.status(core: core, network: network, inbox: inbox, uploads: blobUploads), replica: core.replica.counters,
                     core: core.counters, peers: network.stats, jobsQueued: jobRunner.queuedCount)
                 metrics.update(readings)
                 reports.check(readings)
@@ -120,6 +128,8 @@ public final class Node: NodeBackend, Sendable {
         }
         loop.name = "poe.node.loop"
         loop.start()
+        let janitor = BlobJanitor(store: blobs, ledger: ledger, uploads: blobUploads, logger: logger)
+        let janitorStop = janitor.start(everySeconds: config.blobs?.sweepSeconds ?? BlobLimits().sweepSeconds)
         let tick = TimeAmount.milliseconds(Int64(config.consensus.tickMilliseconds))
         let ticker = group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
             inbox.enqueue(.tick)
@@ -131,8 +141,8 @@ public final class Node: NodeBackend, Sendable {
                 "statusPage": "http://\(config.apiListen)/",
             ])
         return Node(
-            home: home, config: config, genesis: genesis, blobs: blobs, core: core, environment: environment,
-            inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, logger: logger,
+            home: home, config: config, genesis: genesis, blobs: blobs, blobUploads: blobUploads, janitor: janitor,
+            janitorStop: janitorStop, core: core, environment: environment, inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, logger: logger,
             signatures: signatures,
             peerKeys: genesis.validators.map(\.nodeKey).filter { $0 != nodeKey.publicKey })
     }
@@ -170,6 +180,7 @@ public final class Node: NodeBackend, Sendable {
     /// Stops taking input, lets the loop finish what it holds, closes the peer port.
     public func stop() async {
         ticker.cancel()
+        await BlobJanitor.stop(janitorStop)
         await network.stop()
         inbox.close()
         environment.jobRunner.close()
@@ -182,10 +193,15 @@ public final class Node: NodeBackend, Sendable {
 
     /// The status the loop published, with the shell's own counters: constant time, it
     /// never reads the ledger.
-    public var status: NodeStatus { Node.status(core: core, network: network, inbox: inbox) }
+    public var status: NodeStatus { Node.status(core: core, network: network, inbox: inbox, uploads: blobUploads) }
 
-    static func status(core: NodeCore, network: PeerNetwork, inbox: NodeInbox) -> NodeStatus {
+    static func status(core: NodeCore, network: PeerNetwork, inbox: NodeInbox, uploads: BlobUploads) -> NodeStatus {
         var status = core.status
+        let blobUsage = uploads.usage
+        status.blobStoreBytes = blobUsage.storeCharged
+        status.blobUploadsPending = blobUsage.pendingUploads
+        status.blobUploadsRefused = blobUsage.refusedTotal
+        status.blobsDeleted = blobUsage.deletedTotal
         status.peersConnected = network.connectedPeers.count
         status.inboxDropped = inbox.dropped
         let peerStats = network.stats

@@ -12,6 +12,8 @@ public protocol NodeBackend: Sendable {
     var ledger: Ledger { get }
     /// The content-addressed blobs: uploaded code and input, and job outputs and logs.
     var blobs: BlobStore { get }
+    /// The account of uploads against the store's quotas.
+    var blobUploads: BlobUploads { get }
     /// The fate of a transaction this node has seen, or nil.
     func transactionStatus(_ id: Digest) -> TransactionStatus?
     /// Checks the signature and hands the transaction to consensus.

@@ -55,6 +55,15 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     /// Jobs this node is running, waiting for blobs for, or has attested and waits to see
     /// recorded.
     public var openJobs = 0
+    /// Bytes the blob store is charged for (each blob at least 4 KiB), as of the janitor's
+    /// last sweep plus the uploads admitted since.
+    public var blobStoreBytes = 0
+    /// Uploads no job names yet (each counts against its account's quota).
+    public var blobUploadsPending = 0
+    /// Uploads refused (store full, an account's quota, too many pending) since start.
+    public var blobUploadsRefused = 0
+    /// Blobs the janitor deleted (unreferenced, or past their retention) since start.
+    public var blobsDeleted = 0
     public var duties = DutyCounters()
     /// Every replica as this node sees it from the signed messages it received.
     public var replicas: [ReplicaView] = []

@@ -89,8 +89,8 @@ struct SubmitCommand: AsyncParsableCommand {
             print("nothing was sent (--dry-run); submitting now with nonce \(nonce) gives this job ID")
             return
         }
-        let codeHash = try await upload(codeBytes, what: "code", main: client)
-        let inputHash = try await upload(inputBytes, what: "input", main: client)
+        let codeHash = try await upload(codeBytes, what: "code", main: client, signer: signer)
+        let inputHash = try await upload(inputBytes, what: "input", main: client, signer: signer)
         precondition(codeHash == Digest.sha256(codeBytes) && inputHash == Digest.sha256(inputBytes))
         let transaction = SignedTransaction.make(signer: signer, nonce: nonce, body: .submitJob(spec: spec, fee: fee))
         let id = try await calling { () async throws(NodeClientError) in try await client.submit(transaction) }
@@ -129,14 +129,14 @@ struct SubmitCommand: AsyncParsableCommand {
 
     /// Uploads to --node (a failure stops the submit) and to every --upload-to (a failure
     /// there is a warning: the validators can still fetch the blob from --node).
-    private func upload(_ bytes: [UInt8], what: String, main: NodeClient) async throws -> Digest {
-        let hash = try await calling { () async throws(NodeClientError) in try await main.uploadBlob(bytes) }
+    private func upload(_ bytes: [UInt8], what: String, main: NodeClient, signer: PrivateKey) async throws -> Digest {
+        let hash = try await calling { () async throws(NodeClientError) in try await main.uploadBlob(bytes, signedBy: signer) }
         var copies = 1
         // Each node once: --node is already done, and a URL given twice counts once.
         for url in Set(uploadTo).subtracting([options.node]).sorted() {
             let extra = try options.client(url: url)
             do {
-                _ = try await extra.uploadBlob(bytes)
+                _ = try await extra.uploadBlob(bytes, signedBy: signer)
                 copies += 1
             } catch {
                 FileHandle.standardError.write(Data("warning: \(what) not uploaded to \(url): \(error.description)\n".utf8))

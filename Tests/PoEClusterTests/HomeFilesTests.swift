@@ -51,7 +51,7 @@ import Testing
         let clients = try processes.cluster.members.map { try NodeClient(baseURL: "http://\($0.api)", timeoutSeconds: 5) }
         try #require(try await eventually(seconds: 60) { await allLinked(clients) }, "the nodes never linked")
         let client = try KeyFile.read(from: processes.cluster.clientKey)
-        _ = try await clients[0].uploadBlob(exampleJob("wordcount-input.txt"))
+        _ = try await clients[0].uploadBlob(exampleJob("wordcount-input.txt"), signedBy: client)
         for nonce in UInt64(1)...6 {
             let id = try await clients[0].submit(
                 SignedTransaction.make(signer: client, nonce: nonce, body: .transfer(to: client.publicKey, amount: 1)))

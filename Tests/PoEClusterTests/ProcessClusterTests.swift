@@ -63,8 +63,8 @@ import Testing
         let survivor = clients[(primary + 1) % 4]
         let client = try KeyFile.read(from: processes.cluster.clientKey)
         let job = try quickJobs()[0]
-        let code = try await survivor.uploadBlob(job.code)
-        let input = try await survivor.uploadBlob(job.input)
+        let code = try await survivor.uploadBlob(job.code, signedBy: client)
+        let input = try await survivor.uploadBlob(job.input, signedBy: client)
         let spec = JobSpec(
             code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: job.fuelLimit, memoryLimitPages: 256,
             deadlineHeights: 1_000)

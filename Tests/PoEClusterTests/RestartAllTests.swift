@@ -73,8 +73,8 @@ import Testing
     }
 
     func submitJob(_ node: NodeClient, _ client: PrivateKey, nonce: UInt64, chainID: String) async throws -> Digest {
-        let code = try await node.uploadBlob(exampleJob("wordcount.wasm"))
-        let input = try await node.uploadBlob(exampleJob("wordcount-input.txt"))
+        let code = try await node.uploadBlob(exampleJob("wordcount.wasm"), signedBy: client)
+        let input = try await node.uploadBlob(exampleJob("wordcount-input.txt"), signedBy: client)
         let spec = JobSpec(
             code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: 1_000_000_000, memoryLimitPages: 256,
             deadlineHeights: 1_000)

@@ -37,42 +37,6 @@ import Testing
     }
 }
 
-@Suite struct BlobRouteTests {
-    @Test func uploadThenDownload() async throws {
-        let backend = try FakeBackend()
-        let bytes = Array("(module)".utf8)
-        try await testApp(backend).test(.router) { client in
-            let upload = try await client.execute(uri: "/blobs", method: .post, body: ByteBuffer(bytes))
-            #expect(upload.status == .ok)
-            #expect(try upload.decode(BlobUploadResponse.self).hash == Digest.sha256(bytes).hex)
-            #expect(backend.blobs.contains(Digest.sha256(bytes)))
-
-            let download = try await client.execute(uri: "/blobs/\(Digest.sha256(bytes).hex)", method: .get)
-            #expect(download.status == .ok)
-            #expect(download.bytes == bytes)
-        }
-    }
-
-    @Test func unknownBadHexAndOversized() async throws {
-        let backend = try FakeBackend()
-        try await testApp(backend).test(.router) { client in
-            let unknown = try await client.execute(uri: "/blobs/\(Digest.sha256("nothing").hex)", method: .get)
-            #expect(unknown.status == .notFound)
-            #expect(unknown.errorText?.contains("no blob") == true)
-
-            let badHex = try await client.execute(uri: "/blobs/xyz", method: .get)
-            #expect(badHex.status == .badRequest)
-            #expect(badHex.errorText?.contains("64 hex digits") == true)
-
-            let big = [UInt8](repeating: 7, count: APILimits.blobBytesMax + 1)
-            let oversized = try await client.execute(uri: "/blobs", method: .post, body: ByteBuffer(big))
-            #expect(oversized.status == .contentTooLarge)
-            #expect(oversized.errorText?.contains("larger than") == true)
-            #expect(!backend.blobs.contains(Digest.sha256(big)))
-        }
-    }
-}
-
 /// Over-long targets and headers get the status that names the problem, and no answer
 /// repeats what the client sent.
 @Suite struct RequestBoundsTests {

@@ -46,18 +46,20 @@ enum TestGenesis {
 final class FakeBackend: NodeBackend, @unchecked Sendable {
     let ledger: Ledger
     let blobs: BlobStore
+    let blobUploads: BlobUploads
     private let lock = NSLock()
     private var recorded: [SignedTransaction] = []
     private var statuses: [Digest: TransactionStatus] = [:]
     private var refusal: SubmitError?
 
-    init(genesis: Genesis = TestGenesis.make()) throws {
+    init(genesis: Genesis = TestGenesis.make(), blobLimits: BlobLimits = BlobLimits()) throws {
         ledger = try Ledger.open(path: nil, genesis: genesis)
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         requestMetrics = APIRequestMetrics(registry: registry)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("poe-api-tests-\(UUID().uuidString)")
         blobs = try BlobStore(root: folder)
+        blobUploads = BlobUploads(limits: blobLimits, storeCharged: 0)
     }
 
     var status: NodeStatus {

@@ -21,13 +21,13 @@ import Testing
             #expect(try await client.status() == backend.status)
             #expect(try await client.chain().chainID == TestGenesis.chainID)
 
+            let signer = TestKeys.account(7)
             let code = Array("code".utf8)
-            let hash = try await client.uploadBlob(code)
+            let hash = try await client.uploadBlob(code, signedBy: signer)
             #expect(hash == Digest.sha256(code))
             #expect(try await client.blob(hash) == code)
-            _ = try await client.uploadBlob(Array("input".utf8))
+            _ = try await client.uploadBlob(Array("input".utf8), signedBy: signer)
 
-            let signer = TestKeys.account(7)
             let account = try await client.account(signer.publicKey)
             #expect(account.nonce == 0)
             let spec = JobDriver.spec()

@@ -42,9 +42,14 @@ public struct NodeClient: Sendable {
 
     public func chain() async throws(NodeClientError) -> ChainResponse { try await json(.GET, "/chain") }
 
-    public func uploadBlob(_ bytes: [UInt8]) async throws(NodeClientError) -> Digest {
-        let response: BlobUploadResponse = try await json(.POST, "/blobs", body: bytes)
+    /// Uploads `bytes`, signed by `account` (the node charges it to that account's quota
+    /// until a job names the blob).
+    public func uploadBlob(_ bytes: [UInt8], signedBy account: PrivateKey) async throws(NodeClientError) -> Digest {
         let expected = Digest.sha256(bytes)
+        let signature = account.sign(expected.bytes, domain: .blobUpload)
+        let response: BlobUploadResponse = try await json(
+            .POST, "/blobs", body: bytes,
+            headers: [("PoE-Account", account.publicKey.hex), ("PoE-Signature", signature.hex)])
         guard response.hash == expected.hex else {
             throw .badResponse(url: baseURL + "/blobs", reason: "stored as \(response.hash), expected \(expected.hex)")
         }
@@ -97,8 +102,10 @@ public struct NodeClient: Sendable {
 
     private enum Method { case GET, POST }
 
-    private func json<T: Decodable>(_ method: Method, _ path: String, body: [UInt8]? = nil) async throws(NodeClientError) -> T {
-        let bytes = try await call(method, path, body: body, bytesMax: NodeClient.jsonBytesMax)
+    private func json<T: Decodable>(
+        _ method: Method, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws(NodeClientError) -> T {
+        let bytes = try await call(method, path, body: body, headers: headers, bytesMax: NodeClient.jsonBytesMax)
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch {
@@ -107,7 +114,9 @@ public struct NodeClient: Sendable {
     }
 
     /// One request; a non-2xx answer becomes `.http` with the server's error text.
-    private func call(_ method: Method, _ path: String, body: [UInt8]? = nil, bytesMax: Int) async throws(NodeClientError) -> [UInt8] {
+    private func call(
+        _ method: Method, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = [], bytesMax: Int
+    ) async throws(NodeClientError) -> [UInt8] {
         let url = baseURL + path
         var request = HTTPClientRequest(url: url)
         switch method {
@@ -118,6 +127,7 @@ public struct NodeClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(timeoutSeconds))

@@ -78,13 +78,15 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// absent). A job under any other is not run nor attested: the node reports that it
     /// cannot run that profile, and is neither paid nor slashed for it.
     public var executionProfiles: [String]?
+    /// The blob store's quotas and lifetimes (`BlobLimits`' defaults when absent).
+    public var blobs: BlobLimits?
 
     public static let jobRunnerSlotsMax = 256
 
     public init(
         name: String, peerListen: String, apiListen: String, consensus: ConsensusTuning = ConsensusTuning(),
         peerBacklogFramesMax: Int? = nil, fault: FaultMode? = nil, jobRunnerSlots: Int? = nil,
-        executionProfiles: [String]? = nil
+        executionProfiles: [String]? = nil, blobs: BlobLimits? = nil
     ) {
         self.name = name
         self.peerListen = peerListen
@@ -94,6 +96,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         self.fault = fault
         self.jobRunnerSlots = jobRunnerSlots
         self.executionProfiles = executionProfiles
+        self.blobs = blobs
     }
 }
 

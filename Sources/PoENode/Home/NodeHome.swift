@@ -71,6 +71,7 @@ public struct NodeHome: Sendable {
         if let profiles = config.executionProfiles, profiles.isEmpty || profiles.count > 16 {
             throw .invalidConfig("executionProfiles must list 1...16 profile names when present")
         }
+        try config.blobs?.validate()
         return config
     }
 

@@ -24,8 +24,8 @@ extension ClusterHarness {
         var nonce = try await entry.account(client.publicKey).nonce
         var submitted: [Submitted] = []
         for job in options.jobs {
-            let code = try await entry.uploadBlob(job.code)
-            let input = try await entry.uploadBlob(job.input)
+            let code = try await entry.uploadBlob(job.code, signedBy: client)
+            let input = try await entry.uploadBlob(job.input, signedBy: client)
             let spec = JobSpec(
                 code: .hash(code), inputHash: input, entryPoint: "_start", fuelLimit: job.fuelLimit,
                 memoryLimitPages: 1_024, deadlineHeights: deadline(fuel: job.fuelLimit))

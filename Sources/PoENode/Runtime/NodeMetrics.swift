@@ -211,6 +211,12 @@ extension NodeMetrics {
                 Double($0.status.openJobs)
             },
             gauge("poe_job_runner_queued", "Jobs queued or running in this node's job runner") { Double($0.jobsQueued) },
+            gauge("poe_blob_store_bytes", "Bytes the blob store is charged for (each blob at least 4 KiB)") {
+                Double($0.status.blobStoreBytes)
+            },
+            gauge("poe_blob_uploads_pending", "Uploads no job names yet, each charged to its account's quota") {
+                Double($0.status.blobUploadsPending)
+            },
         ]
         for replica in 0..<replicaCount {
             let labels = [("replica", "\(replica)")]
@@ -239,6 +245,12 @@ extension NodeMetrics {
             total("poe_local_resumes_total", "Restarts resumed from this node's own checkpoint archive") { $0.status.localResumes },
             total("poe_checkpoint_write_failures_total", "Checkpoint archives that could not be written") {
                 $0.status.checkpointWriteFailures
+            },
+            total("poe_blob_uploads_refused_total", "Uploads refused: store full, an account's quota, too many pending") {
+                $0.status.blobUploadsRefused
+            },
+            total("poe_blobs_deleted_total", "Blobs the janitor deleted: unreferenced, or past their retention") {
+                $0.status.blobsDeleted
             },
             total("poe_blob_store_failures_total", "Blobs fetched from peers that could not be stored") { $0.core.blobStoreFailures },
             total("poe_peer_frames_sent_total", "Frames sent on peer links") { $0.peers.framesSent },
