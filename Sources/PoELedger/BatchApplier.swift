@@ -31,10 +31,27 @@ final class BatchApplier {
         // Deadlines are checked after the batch's transactions: an attestation in the batch
         // at the deadline height still counts.
         for jobID in try store.jobsDue(height: height) { try settle(jobID: jobID) }
+        try retireSettledJobs()
         try store.setHeight(height)
         let receipt = BatchReceipt(height: height, batchDigest: batch.digest, results: results, settledJobs: settledJobs)
         try store.insertReceipt(receipt)
         return receipt
+    }
+
+    /// The most jobs retired at one height: more than a batch can submit, so retiring
+    /// keeps up with any load while the work per batch stays bounded.
+    static let jobsRetiredPerHeightMax = 512
+
+    /// Moves jobs settled or failed more than `jobDeadlineHeightsMax` heights past their
+    /// deadline out of the state (into history, where their proofs are still read), so
+    /// that the state, its root and every checkpoint archive hold live work only and do
+    /// not grow with the chain's age. No transaction can touch such a job any more: an
+    /// attestation after the deadline is refused either way, and evidence needs only the
+    /// two signed attestations.
+    private func retireSettledJobs() throws {
+        guard height > parameters.jobDeadlineHeightsMax else { return }
+        _ = try store.retireJobs(
+            deadlineBelow: height - parameters.jobDeadlineHeightsMax, limit: BatchApplier.jobsRetiredPerHeightMax)
     }
 
     /// At the first height of an epoch, fixes its validator set from the validators table.

@@ -176,7 +176,8 @@ public final class Ledger: Sendable {
     public func account(_ key: PublicKey) throws -> AccountState? { try read { try $0.account(key) } }
     public func validator(account: PublicKey) throws -> ValidatorState? { try read { try $0.validator(account: account) } }
     public func validator(nodeKey: PublicKey) throws -> ValidatorState? { try read { try $0.validator(nodeKey: nodeKey) } }
-    public func job(_ id: Digest) throws -> JobState? { try read { try $0.job(id) } }
+    /// A job, from the state or, once retired from it, from history.
+    public func job(_ id: Digest) throws -> JobState? { try read { try $0.job(id) ?? $0.retiredJob(id) } }
     /// Jobs still accepting attestations (pending or finalized), in ID order: what a
     /// validator node scans for work.
     public func unsettledJobs() throws -> [JobState] { try read { try $0.unsettledJobs() } }
@@ -213,7 +214,7 @@ public final class Ledger: Sendable {
             for job in try store.jobs(deadlineFrom: deadlineFrom) {
                 inUse.insert(job.codeHash)
                 inUse.insert(job.spec.inputHash)
-                for record in try store.attestations(jobID: job.id) {
+                for record in try store.attestations(jobID: job.id) + store.retiredAttestations(jobID: job.id) {
                     inUse.insert(record.signed.attestation.outputHash)
                     inUse.insert(record.signed.attestation.logHash)
                 }
@@ -222,7 +223,13 @@ public final class Ledger: Sendable {
         }
     }
     public func receipt(height: UInt64) throws -> BatchReceipt? { try read { try $0.receipt(height: height) } }
-    public func attestations(jobID: Digest) throws -> [AttestationRecord] { try read { try $0.attestations(jobID: jobID) } }
+    /// A job's attestations, from the state or, once the job is retired, from history.
+    public func attestations(jobID: Digest) throws -> [AttestationRecord] {
+        try read { store in
+            let live = try store.attestations(jobID: jobID)
+            return live.isEmpty ? try store.retiredAttestations(jobID: jobID) : live
+        }
+    }
 
     /// Where a transaction was ordered by this ledger, with its result: durable history,
     /// so it survives a restart. Nil for one never ordered here, or ordered at a height
@@ -258,8 +265,11 @@ public final class Ledger: Sendable {
     /// (at least a quorum) and the job's validator set. Nil until the job is finalized.
     public func resultProof(jobID: Digest) throws -> ResultProof? {
         try read { store in
-            guard let job = try store.job(jobID), let agreed = job.agreedDigest else { return nil }
-            let matching = try store.attestations(jobID: jobID).map(\.signed)
+            // A retired job's proof is read from history: it needs no state.
+            let live = try store.job(jobID)
+            guard let job = try live ?? store.retiredJob(jobID), let agreed = job.agreedDigest else { return nil }
+            let records = live == nil ? try store.retiredAttestations(jobID: jobID) : try store.attestations(jobID: jobID)
+            let matching = records.map(\.signed)
                 .filter { $0.attestation.resultDigest == agreed }
             let set = try ValidatorSet(epoch: job.epoch, nodeKeys: try store.epochMembers(job.epoch).map(\.nodeKey))
             return ResultProof(

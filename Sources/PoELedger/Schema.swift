@@ -71,6 +71,18 @@ enum Schema {
         CREATE TABLE IF NOT EXISTS transactionLocation (
             id BLOB PRIMARY KEY, height INTEGER NOT NULL, position INTEGER NOT NULL)
         """,
+        // Jobs retired from the state (`Store.retireJobs`) and their attestations: history
+        // like receipts, outside the root and never read by a batch, so that a node keeps
+        // serving their proofs while the state holds only live work.
+        """
+        CREATE TABLE IF NOT EXISTS retiredJob (
+            id BLOB PRIMARY KEY, body BLOB NOT NULL, deadlineHeight INTEGER NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS retiredJobDeadline ON retiredJob (deadlineHeight)",
+        """
+        CREATE TABLE IF NOT EXISTS retiredAttestation (
+            jobID BLOB NOT NULL, nodeKey BLOB NOT NULL, body BLOB NOT NULL, PRIMARY KEY (jobID, nodeKey))
+        """,
     ]
 
     /// Indexes for the API's lists of recent jobs and evidence (newest first, bounded):

@@ -214,17 +214,60 @@ struct Store {
         ).map { try decode(JobState.self, $0, "job") }
     }
 
-    /// Jobs whose deadline is at or above `height`, and every unsettled job whatever its
-    /// deadline: those whose blobs a node keeps (`Ledger.blobsInUse`).
+    /// Jobs whose deadline is at or above `height`, retired ones included, and every
+    /// unsettled job whatever its deadline: those whose blobs a node keeps
+    /// (`Ledger.blobsInUse`).
     func jobs(deadlineFrom height: UInt64) throws -> [JobState] {
         try Data.fetchAll(
             try db.cachedStatement(
                 sql: """
                     SELECT body FROM job WHERE deadlineHeight >= ?
                     UNION SELECT body FROM job WHERE status IN (?, ?)
+                    UNION SELECT body FROM retiredJob WHERE deadlineHeight >= ?
                     """),
-            arguments: [bits(height), Int64(JobStatus.pending.rawValue), Int64(JobStatus.finalized.rawValue)]
+            arguments: [bits(height), Int64(JobStatus.pending.rawValue), Int64(JobStatus.finalized.rawValue), bits(height)]
         ).map { try decode(JobState.self, $0, "job") }
+    }
+
+    // MARK: retired jobs
+
+    /// Moves up to `limit` settled or failed jobs whose deadline is below `height`, with
+    /// their attestations, out of the state into the retired tables; returns how many.
+    /// Part of applying a batch, so every node retires the same jobs at the same height.
+    func retireJobs(deadlineBelow height: UInt64, limit: Int) throws -> Int {
+        let ids = try Data.fetchAll(
+            try db.cachedStatement(
+                sql: "SELECT id FROM job WHERE status IN (?, ?) AND deadlineHeight < ? ORDER BY deadlineHeight, id LIMIT ?"),
+            arguments: [Int64(JobStatus.settled.rawValue), Int64(JobStatus.failed.rawValue), bits(height), limit])
+        for id in ids {
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO retiredJob (id, body, deadlineHeight) SELECT id, body, deadlineHeight FROM job WHERE id = ?"
+            ).execute(arguments: [id])
+            try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO retiredAttestation (jobID, nodeKey, body)
+                    SELECT jobID, nodeKey, body FROM attestation WHERE jobID = ?
+                    """
+            ).execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM attestation WHERE jobID = ?").execute(arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM job WHERE id = ?").execute(arguments: [id])
+        }
+        return ids.count
+    }
+
+    func retiredJob(_ id: Digest) throws -> JobState? {
+        guard
+            let data = try Data.fetchOne(
+                try db.cachedStatement(sql: "SELECT body FROM retiredJob WHERE id = ?"), arguments: [blob(id.bytes)])
+        else { return nil }
+        return try decode(JobState.self, data, "retired job")
+    }
+
+    func retiredAttestations(jobID: Digest) throws -> [AttestationRecord] {
+        try Data.fetchAll(
+            try db.cachedStatement(sql: "SELECT body FROM retiredAttestation WHERE jobID = ? ORDER BY nodeKey"),
+            arguments: [blob(jobID.bytes)]
+        ).map { try decode(AttestationRecord.self, $0, "retired attestation") }
     }
 
     func allCodeHashes() throws -> [Digest] {
