@@ -87,6 +87,9 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// What the write-ahead log is cut back to after a checkpoint of the database.
+    public static let walBytesKept = 64 << 20
+
     private static func openDatabase(path: String?) throws -> DatabaseQueue {
         var configuration = Configuration()
         guard let path else { return try DatabaseQueue(configuration: configuration) }
@@ -95,6 +98,9 @@ public final class Ledger: Sendable {
         // A committed batch must survive a power cut: WAL with a sync on every commit. GRDB
         // leaves a WAL connection at NORMAL, so this is set after opening (one connection).
         try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // The WAL is reused after each checkpoint, but keeps the size of its largest write
+        // (a state install) unless told otherwise: cut it back to this after checkpoints.
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_size_limit = \(Ledger.walBytesKept)") }
         return queue
     }
 

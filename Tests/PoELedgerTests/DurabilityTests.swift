@@ -22,6 +22,7 @@ import Testing
         let ledger = try Ledger.open(path: Fixtures.temporaryPath(), genesis: Fixtures.genesis())
         #expect(try ledger.pragmaForTesting("journal_mode") == "wal")
         #expect(try ledger.pragmaForTesting("synchronous") == "2")  // FULL
+        #expect(try ledger.pragmaForTesting("journal_size_limit") == "\(Ledger.walBytesKept)")
     }
 
     @Test func reapplyingABatchIsANoOpReturningTheStoredReceipt() throws {

@@ -28,6 +28,8 @@ public final class ConsensusLog: Sendable {
         database = try DatabaseQueue(path: path, configuration: configuration)
         // WAL with NORMAL may lose the last commits on power loss; a vote log must not.
         try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        // Cut the WAL back after checkpoints, as the ledger does (64 MiB).
+        try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)") }
         try database.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS record (id INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL)")
         }
