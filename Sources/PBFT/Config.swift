@@ -13,6 +13,10 @@ public enum Limits {
     public static let windowSizeMax = 1024
     /// Largest client operation, in bytes (the shared request convention).
     public static let operationBytesMax = 65_536
+    /// Most operation bytes a primary puts in one batch: a pre-prepare then fits a peer
+    /// frame (4 MiB) with room, whatever requests the primary was sent. A batch is closed
+    /// at this or at `batchSizeMax` requests, whichever comes first.
+    public static let batchOperationBytesMax = 1 << 20
     /// Views and sequence numbers beyond this are refused, so `+ 1` never overflows.
     public static let numberMax: UInt64 = 1 << 62
     /// Longest view-change timeout multiplier exponent (timeouts double up to 2^6).

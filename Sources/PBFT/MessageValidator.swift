@@ -8,6 +8,7 @@ public enum ValidationError: Error, Equatable, Sendable, CustomStringConvertible
     case numberOutOfRange(Phase)
     case notFromPrimary(Phase, sender: ReplicaID)
     case batchTooLarge(count: Int)
+    case batchBytesTooLarge(bytes: Int)
     case duplicateRequestInBatch
     case notACheckpointSequence(UInt64)
     case badCheckpointProof(String)
@@ -22,6 +23,8 @@ public enum ValidationError: Error, Equatable, Sendable, CustomStringConvertible
         case .numberOutOfRange(let phase): return "\(phase): view or sequence out of range"
         case .notFromPrimary(let phase, let sender): return "\(phase) from \(sender), not the view's primary"
         case .batchTooLarge(let count): return "batch of \(count) requests over the configured size"
+        case .batchBytesTooLarge(let bytes):
+            return "batch of \(bytes) operation bytes over the \(Limits.batchOperationBytesMax)-byte bound"
         case .duplicateRequestInBatch: return "a batch holds one request twice"
         case .notACheckpointSequence(let n): return "checkpoint at \(n), not a positive multiple of K"
         case .badCheckpointProof(let why): return "checkpoint proof: \(why)"
@@ -87,6 +90,8 @@ public struct MessageValidator {
         guard m.sender == config.primary(of: m.payload.view) else { throw .notFromPrimary(.prePrepare, sender: m.sender) }
         let requests = m.payload.batch.requests
         guard requests.count <= config.batchSizeMax else { throw .batchTooLarge(count: requests.count) }
+        let bytes = requests.reduce(0) { $0 + $1.operation.count }
+        guard bytes <= Limits.batchOperationBytesMax else { throw .batchBytesTooLarge(bytes: bytes) }
         guard Set(requests.map(\.key)).count == requests.count else { throw .duplicateRequestInBatch }
         for request in requests { try validate(request: request) }
     }

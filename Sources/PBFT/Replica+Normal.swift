@@ -33,10 +33,25 @@ extension Replica {
         var candidates = pending.filter { !inLog.contains($0.request.key) }[...]
         while let oldest = candidates.first, nextSequence < highWatermark {
             guard isBatchDue(count: candidates.count, oldestArrival: oldest.arrivalTick) else { return }
-            let chosen = candidates.prefix(config.batchSizeMax).map(\.request)
+            let chosen = Replica.batchPrefix(candidates.lazy.map(\.request), countMax: config.batchSizeMax)
             candidates = candidates.dropFirst(chosen.count)
             guard propose(Batch(requests: chosen)) else { return }
         }
+    }
+
+    /// The longest prefix of `requests` within `countMax` requests and
+    /// `Limits.batchOperationBytesMax` operation bytes; never empty when `requests` is not
+    /// (one operation is far below the byte bound).
+    static func batchPrefix(_ requests: some Sequence<ClientRequest>, countMax: Int) -> [ClientRequest] {
+        var chosen: [ClientRequest] = []
+        var bytes = 0
+        for request in requests {
+            guard chosen.count < countMax else { break }
+            guard chosen.isEmpty || bytes + request.operation.count <= Limits.batchOperationBytesMax else { break }
+            bytes += request.operation.count
+            chosen.append(request)
+        }
+        return chosen
     }
 
     /// Whether `count` waiting requests, the oldest arrived at `oldestArrival`, make a batch now.

@@ -125,8 +125,14 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
     }
 
     /// Queues `message` for `peer`. Never blocks; drops (and counts) when full.
+    /// A message over the frame bound is dropped and counted too, never a trap: its
+    /// contents may come from peers (a batch, a view change's certificates), and one
+    /// node refusing to send it must not stop the node.
     public func send(_ message: [UInt8], to peer: PublicKey) {
-        precondition(message.count + ChaChaPoly.tagByteCount <= config.frameBytesMax, "message over frameBytesMax")
+        guard message.count + ChaChaPoly.tagByteCount <= config.frameBytesMax else {
+            state.withLockedValue { $0.stats.framesDropped += 1 }
+            return
+        }
         let link = state.withLockedValue { state -> (any Channel)? in
             guard !state.stopped, state.peers[peer] != nil else { return nil }
             guard let link = state.links[peer] else {

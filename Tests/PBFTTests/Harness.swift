@@ -13,7 +13,7 @@ struct Harness {
 
     static let chainID = Digest.sha256("pbft-tests")
     static let keyCache: [PrivateKey] = (0..<20).map { PrivateKey.deterministic(seed: "test-replica-\($0)") }
-    static let clientKeys: [PrivateKey] = (0..<4).map { PrivateKey.deterministic(seed: "test-client-\($0)") }
+    static let clientKeys: [PrivateKey] = (0..<48).map { PrivateKey.deterministic(seed: "test-client-\($0)") }
 
     var config: Config
     var replicas: [Replica]
@@ -24,11 +24,12 @@ struct Harness {
     var down: Set<ReplicaID> = []
 
     init(n: Int, checkpointInterval: UInt64 = 4, windowSize: UInt64 = 8, batchSizeMax: Int = 1,
-         batchDelayTicks: UInt64 = 0, timeoutTicks: UInt64 = 10, emptyBatchTicks: UInt64? = nil, unsafe: Bool = false) {
+         batchDelayTicks: UInt64 = 0, timeoutTicks: UInt64 = 10, emptyBatchTicks: UInt64? = nil, unsafe: Bool = false,
+         pendingRequestsMax: Int = 16) {
         var config = Config(chainID: Harness.chainID, replicas: Harness.keyCache.prefix(n).map(\.publicKey),
                             checkpointInterval: checkpointInterval, windowSize: windowSize, batchSizeMax: batchSizeMax,
                             batchDelayTicks: batchDelayTicks, viewChangeTimeoutTicks: timeoutTicks, retransmitTicks: 1_000,
-                            pendingRequestsMax: 16, clientTableMax: 8, emptyBatchTicks: emptyBatchTicks)
+                            pendingRequestsMax: pendingRequestsMax, clientTableMax: 8, emptyBatchTicks: emptyBatchTicks)
         config.unsafeIgnorePreparedCertificatesInNewView = unsafe
         self.config = config
         replicas = (0..<n).map { Replica(config: config, id: ReplicaID($0), key: Harness.keyCache[$0]) }

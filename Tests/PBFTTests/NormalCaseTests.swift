@@ -54,6 +54,27 @@ import Testing
         #expect(proposed.first?.payload.sequence == 3)
     }
 
+    /// A batch is closed at 1 MiB of operations as well as at its count, so that a
+    /// pre-prepare fits a peer frame (4 MiB) whatever requests reach the primary.
+    @Test func primaryClosesABatchAtItsByteBoundAndBackupsRefuseALargerOne() {
+        var h = Harness(n: 4, windowSize: 8, batchSizeMax: 64, batchDelayTicks: 5, pendingRequestsMax: 64)
+        let big = String(repeating: "x", count: Limits.operationBytesMax)
+        // The first request leaves at once (nothing in flight); the next 40 (2.5 MiB) wait.
+        _ = h.step(0, .request(Harness.request(client: 0, timestamp: 1, operation: big)))
+        var proposed: [Signed<PrePrepare>] = []
+        for client in 1...40 { proposed += prePrepares(h.step(0, .request(Harness.request(client: client, timestamp: 1, operation: big)))) }
+        for _ in 0..<5 { proposed += prePrepares(h.step(0, .tick)) }
+        let sizes = proposed.map { $0.payload.batch.requests.reduce(0) { $0 + $1.operation.count } }
+        #expect(proposed.map(\.payload.batch.requests.count) == [16, 16, 8])
+        #expect(sizes.allSatisfy { $0 <= Limits.batchOperationBytesMax })
+
+        let oversized = Batch(requests: (0..<17).map { Harness.request(client: $0, timestamp: 2, operation: big) })
+        let prePrepare = h.sign(PrePrepare(view: 0, sequence: 5, batch: oversized), as: 0)
+        #expect(throws: ValidationError.batchBytesTooLarge(bytes: 17 * Limits.operationBytesMax)) {
+            try MessageValidator(config: h.config).validate(.prePrepare(prePrepare))
+        }
+    }
+
     @Test func primaryPipelinesSeveralSequenceNumbersBeforeAnyCommits() {
         var h = Harness(n: 4)
         var sequences: [UInt64] = []
