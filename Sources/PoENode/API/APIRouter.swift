@@ -1,4 +1,6 @@
 public import Hummingbird
+import HummingbirdCore
+import NIOCore
 public import Logging
 
 /// Bounds on what a client may send.
@@ -7,6 +9,9 @@ public enum APILimits {
     public static let blobBytesMax = 2 << 20
     /// Largest transaction body: a signed transaction is at most ~64 KiB, with room.
     public static let transactionBytesMax = 128 << 10
+    /// A connection with no request in progress for this long is closed, so idle or
+    /// half-open connections do not pile up.
+    public static let idleSeconds: Int64 = 30
 }
 
 /// The node's HTTP API over `backend`. Every refusal is JSON `{"error": "..."}`.
@@ -45,10 +50,13 @@ public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<Basi
 
 /// The API as an application the node runs under ServiceLifecycle. Port 0 picks a free port.
 public func makeAPIApplication<Backend: NodeBackend>(
-    backend: Backend, host: String, port: Int, logger: Logger = Logger(label: "poe.api")
+    backend: Backend, host: String, port: Int, logger: Logger = Logger(label: "poe.api"),
+    idleSeconds: Int64 = APILimits.idleSeconds
 ) -> some ApplicationProtocol {
-    Application(
+    precondition(idleSeconds > 0, "the idle timeout must be positive")
+    return Application(
         router: makeAPIRouter(backend: backend),
+        server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: TimeAmount.seconds(idleSeconds))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "poe-node"),
         logger: logger)
 }
