@@ -7,7 +7,7 @@ struct Poe: AsyncParsableCommand {
         abstract: "Proof-of-execution network: keys, testnets, nodes, jobs, simulation.",
         subcommands: [
             KeygenCommand.self, KeyCommand.self, TestnetCommand.self, NodeCommand.self, ClusterCommand.self,
-            TransferCommand.self, JobsCommand.self,
+            TransferCommand.self, RegisterCommand.self, UnbondCommand.self, WithdrawCommand.self, JobsCommand.self,
             SubmitCommand.self, JobCommand.self, ResultCommand.self, VerifyCommand.self, StatusCommand.self,
             RunCommand.self, SimCommand.self, BenchCommand.self,
         ])

@@ -32,6 +32,8 @@ struct StatusCommand: AsyncParsableCommand {
             ("inbox dropped", "\(status.inboxDropped)"), ("malformed peer msgs", "\(status.malformedPeerMessages)"),
             ("invalid peer msgs", "\(status.invalidPeerMessages)"), ("state transfers", "\(status.stateTransfers)"),
             ("peer frames dropped", "\(status.peerFramesDropped)"), ("pending requests", "\(status.pendingRequests)"),
+            ("blob store", "\(status.blobStoreBytes) bytes, \(status.blobUploadsPending) uploads no job names yet"),
+            ("blobs deleted", "\(status.blobsDeleted) (uploads refused: \(status.blobUploadsRefused))"),
         ]
         for (name, value) in rows { print(name.padding(toLength: 20, withPad: " ", startingAt: 0) + value) }
     }
