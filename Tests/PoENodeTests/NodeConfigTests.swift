@@ -1,5 +1,6 @@
 import Foundation
-import PoENode
+import PoEDuties
+@testable import PoENode
 import Testing
 
 /// config.json is an operator's file: what it leaves out takes its default, and a value
@@ -41,5 +42,36 @@ import Testing
             guard case NodeHomeError.invalidConfig(let message) = error else { return false }
             return message.contains(field)
         }
+    }
+
+    @Test(arguments: [
+        (#"{"name": "n", "peerListen": "127.0.0.1:1", "apiListen": "127.0.0.1:2", "consensus": {}, "jobRunnerSlot": 2}"#, "unknown field jobRunnerSlot"),
+        (#"{"name": "n", "peerListen": "127.0.0.1:1", "apiListen": "127.0.0.1:2", "consensus": {"batchSize": 3}}"#, "unknown field consensus.batchSize"),
+        (#"{"name": "n", "peerListen": "127.0.0.1:1", "apiListen": "127.0.0.1:2", "consensus": {}, "blobs": {"storeBytes": 1}}"#, "unknown field blobs.storeBytes"),
+    ])
+    func aMisspeltFieldIsAClearErrorNotASilentDefault(json: String, expected: String) throws {
+        let home = try home(config: json)
+        #expect {
+            try home.config()
+        } throws: { error in
+            guard case NodeHomeError.invalidConfig(let message) = error else { return false }
+            return message.contains(expected)
+        }
+    }
+
+    /// The lists of known fields follow the types: a field added to a type and not to its
+    /// list would be refused as unknown.
+    @Test func theKnownFieldListsAreEveryFieldOfTheTypes() throws {
+        var config = NodeConfig(
+            name: "n", peerListen: "127.0.0.1:1", apiListen: "127.0.0.1:2", peerBacklogFramesMax: 8, fault: .wrongResult,
+            jobRunnerSlots: 2, executionProfiles: ["p"], blobs: BlobLimits())
+        config.consensus.emptyBatchTicks = 5
+        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any])
+        #expect(Set(object.keys) == NodeConfig.fieldNames)
+        #expect(Set(try #require(object["consensus"] as? [String: Any]).keys) == ConsensusTuning.fieldNames)
+        #expect(Set(try #require(object["blobs"] as? [String: Any]).keys) == BlobLimits.fieldNames)
+        // And a home written by `poe testnet` loads.
+        let home = try home(config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self))
+        #expect(try home.config() == config)
     }
 }

@@ -25,6 +25,12 @@ public struct BlobLimits: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Every field `blobs` in config.json may name.
+    static let fieldNames: Set<String> = [
+        "storeBytesMax", "accountBytesMax", "pendingUploadsMax", "uploadBalanceMin", "unreferencedSeconds",
+        "retentionEpochs", "sweepSeconds",
+    ]
+
     public func validate() throws(NodeHomeError) {
         func require(_ holds: Bool, _ rule: String) throws(NodeHomeError) {
             guard holds else { throw .invalidConfig("blobs.\(rule)") }

@@ -20,6 +20,12 @@ public struct ConsensusTuning: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Every field `consensus` in config.json may name.
+    static let fieldNames: Set<String> = [
+        "tickMilliseconds", "checkpointInterval", "windowSize", "batchSizeMax", "batchDelayTicks",
+        "viewChangeTimeoutTicks", "retransmitTicks", "pendingRequestsMax", "emptyBatchTicks",
+    ]
+
     /// Every bound the consensus configuration asserts, checked first so that a bad
     /// config.json is a clear error at start, never a trap.
     public func validate() throws(NodeHomeError) {
@@ -82,6 +88,12 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var blobs: BlobLimits?
 
     public static let jobRunnerSlotsMax = 256
+
+    /// Every field config.json may name (`NodeHome.refuseUnknownFields`).
+    static let fieldNames: Set<String> = [
+        "name", "peerListen", "apiListen", "consensus", "peerBacklogFramesMax", "fault", "jobRunnerSlots",
+        "executionProfiles", "blobs",
+    ]
 
     public init(
         name: String, peerListen: String, apiListen: String, consensus: ConsensusTuning = ConsensusTuning(),

@@ -59,6 +59,7 @@ public struct NodeHome: Sendable {
         do { config = try JSONDecoder().decode(NodeConfig.self, from: data) } catch {
             throw .invalidConfig(String(describing: error))
         }
+        try NodeHome.refuseUnknownFields(data)
         _ = try parseHostPort(config.peerListen, field: "peerListen")
         _ = try parseHostPort(config.apiListen, field: "apiListen")
         try config.consensus.validate()
@@ -73,6 +74,24 @@ public struct NodeHome: Sendable {
         }
         try config.blobs?.validate()
         return config
+    }
+
+    /// A misspelt field would otherwise be ignored in silence and its default used: each
+    /// name config.json may hold is checked, at the top and in `consensus` and `blobs`.
+    static func refuseUnknownFields(_ data: Data) throws(NodeHomeError) {
+        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw .invalidConfig("config.json must hold one JSON object")
+        }
+        func check(_ object: [String: Any], known: Set<String>, at path: String) throws(NodeHomeError) {
+            for name in object.keys.sorted() where !known.contains(name) {
+                throw .invalidConfig("unknown field \(path)\(name) (known: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+        try check(top, known: NodeConfig.fieldNames, at: "")
+        if let consensus = top["consensus"] as? [String: Any] {
+            try check(consensus, known: ConsensusTuning.fieldNames, at: "consensus.")
+        }
+        if let blobs = top["blobs"] as? [String: Any] { try check(blobs, known: BlobLimits.fieldNames, at: "blobs.") }
     }
 
     public func write(config: NodeConfig) throws {
