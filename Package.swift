@@ -107,7 +107,7 @@ let package = Package(
             name: "PoECryptoTests", dependencies: ["PoECrypto", "PoEWire"],
             resources: [.copy("bip340-vectors.csv")], swiftSettings: strict),
         .testTarget(name: "PBFTTests", dependencies: ["PBFT", "PoECrypto", "PoEWire"], swiftSettings: strict),
-        .testTarget(name: "PoESimTests", dependencies: ["PoESim", "PBFT", "PoEDuties"], swiftSettings: strict),
+        .testTarget(name: "PoESimTests", dependencies: ["PoESim", "PBFT", "PoEDuties", "PoENodeCore", "PoELedger", "PoECrypto"], swiftSettings: strict),
         .testTarget(
             name: "PoEDutiesTests", dependencies: ["PoEDuties", "PBFT", "PoECrypto", "PoELedger"], swiftSettings: strict),
         .testTarget(name: "PoELedgerTests", dependencies: ["PoELedger", "PoECrypto", "PoEWire"], swiftSettings: strict),

@@ -47,8 +47,21 @@ extension NodeCore {
 
     // MARK: blobs between peers
 
+    /// Blob bytes answered to peers in one input group, at most: what one group may hold
+    /// in memory for them, however many requests its peers send.
+    public static let blobBytesServedPerGroupMax = 16 << 20
+
     func serveBlob(_ digest: Digest, to peer: PublicKey) {
+        guard blobBytesServed < NodeCore.blobBytesServedPerGroupMax else {
+            counters.blobRequestsDeferred += 1
+            return
+        }
         guard let bytes = try? environment.blobs.read(digest), bytes.count <= PeerMessage.blobBytesMax else { return }
+        guard blobBytesServed + bytes.count <= NodeCore.blobBytesServedPerGroupMax else {
+            counters.blobRequestsDeferred += 1
+            return
+        }
+        blobBytesServed += bytes.count
         outbox.append((.blobResponse(digest, bytes), peer))
     }
 

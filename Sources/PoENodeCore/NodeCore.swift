@@ -36,6 +36,9 @@ public final class NodeCore: @unchecked Sendable {
         public var localResumes = 0
         public var checkpointWriteFailures = 0
         public var blobStoreFailures = 0
+        /// Blob requests from peers not answered because the group's serving budget
+        /// (`blobBytesServedPerGroupMax`) was spent; the peer asks again on its next retry.
+        public var blobRequestsDeferred = 0
     }
 
     /// What other threads read.
@@ -60,6 +63,9 @@ public final class NodeCore: @unchecked Sendable {
     var unsaved: [PersistedRecord] = []
     /// Messages waiting for the records before them to be durable (nil: to everyone).
     var outbox: [(message: PeerMessage, peer: PublicKey?)] = []
+    /// Blob bytes put in `outbox` this group: a request is 33 bytes, an answer up to
+    /// 2 MiB, so answers are bounded per group rather than per request.
+    var blobBytesServed = 0
     /// Set when a batch or an installed state changed the ledger, so that the group's end
     /// tells the replica whether jobs still wait (true at start: a restart may hold some).
     var ledgerMoved = true
@@ -291,6 +297,7 @@ public final class NodeCore: @unchecked Sendable {
             if let peer { environment.send(message, to: peer) } else { environment.broadcast(message) }
         }
         outbox.removeAll(keepingCapacity: true)
+        blobBytesServed = 0
     }
 
     // MARK: publishing

@@ -252,6 +252,9 @@ extension NodeMetrics {
             total("poe_blobs_deleted_total", "Blobs the janitor deleted: unreferenced, or past their retention") {
                 $0.status.blobsDeleted
             },
+            total("poe_blob_requests_deferred_total", "Peers' blob requests left unanswered: a group's 16 MiB serving budget was spent") {
+                $0.core.blobRequestsDeferred
+            },
             total("poe_blob_store_failures_total", "Blobs fetched from peers that could not be stored") { $0.core.blobStoreFailures },
             total("poe_peer_frames_sent_total", "Frames sent on peer links") { $0.peers.framesSent },
             total("poe_peer_frames_received_total", "Frames received on peer links") { $0.peers.framesReceived },
