@@ -59,10 +59,10 @@ public final class Node: NodeBackend, Sendable {
         self.peerKeys = peerKeys
     }
 
-    /// Signatures remembered as verified: at the ~100 a second of a busy 4-node cluster
-    /// this is ten minutes of them, far longer than any copy takes to arrive by another
-    /// path, for about 8 MB at most.
-    static let signatureCacheCapacity = 1 << 16
+    /// Signatures remembered as verified: seconds of them even at the benchmark's
+    /// thousands of transactions a second, far longer than a copy takes to arrive by
+    /// another path (the API, the primary's batch, the ledger), for about 4 MB at most.
+    static let signatureCacheCapacity = 1 << 15
 
     /// Opens the home's files (recovering from whatever a crash left), binds the peer
     /// port and starts consensus.

@@ -20,7 +20,9 @@ public final class NodeCore: @unchecked Sendable {
         public var name: String
         public var duties: Duties.Settings
         /// Recent transactions whose fate the API answers from memory.
-        public var transactionIndexMax = 100_000
+        /// Recent transactions' fates kept in memory; older ones are read from the ledger
+        /// (`orderedStatus`), so this bounds a fast path, not what a client can learn.
+        public var transactionIndexMax = 8_192
 
         public init(name: String, duties: Duties.Settings) {
             self.name = name

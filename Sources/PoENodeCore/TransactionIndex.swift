@@ -16,13 +16,25 @@ struct TransactionIndex {
 
     subscript(id: Digest) -> TransactionStatus? { statuses[id] }
 
+    var count: Int { statuses.count }
+
+    /// A pending transaction is the one entry the ledger cannot answer for, so eviction
+    /// passes over it (moving it to the back) while an older settled entry can go; after a
+    /// full round of pending ones the oldest goes whatever it is, so the bound holds.
     mutating func set(_ id: Digest, _ status: TransactionStatus) {
         if statuses.updateValue(status, forKey: id) == nil { order.append(id) }
+        var passedOver = 0
         while statuses.count > capacity, orderStart < order.count {
-            statuses[order[orderStart]] = nil
+            let oldest = order[orderStart]
             orderStart += 1
+            if case .pending? = statuses[oldest], passedOver < statuses.count {
+                passedOver += 1
+                order.append(oldest)
+                continue
+            }
+            statuses[oldest] = nil
         }
-        if orderStart > capacity {
+        if orderStart > 2 * capacity {
             order.removeFirst(orderStart)
             orderStart = 0
         }
