@@ -20,7 +20,6 @@ public final class Node: NodeBackend, Sendable {
     public let genesis: Genesis
     public let blobs: BlobStore
     public let blobUploads: BlobUploads
-    let janitor: BlobJanitor
     let janitorStop: NIOLockedValueBox<JanitorRun>
     let core: NodeCore
     let environment: LiveEnvironment
@@ -36,7 +35,7 @@ public final class Node: NodeBackend, Sendable {
 
     private init(
         home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, blobUploads: BlobUploads,
-        janitor: BlobJanitor, janitorStop: NIOLockedValueBox<JanitorRun>, core: NodeCore, environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
+        janitorStop: NIOLockedValueBox<JanitorRun>, core: NodeCore, environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
         loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger, signatures: SignatureCache,
         peerKeys: [PublicKey]
     ) {
@@ -45,7 +44,6 @@ public final class Node: NodeBackend, Sendable {
         self.genesis = genesis
         self.blobs = blobs
         self.blobUploads = blobUploads
-        self.janitor = janitor
         self.janitorStop = janitorStop
         self.core = core
         self.environment = environment
@@ -146,7 +144,7 @@ public final class Node: NodeBackend, Sendable {
                 "statusPage": "http://\(config.apiListen)/",
             ])
         return Node(
-            home: home, config: config, genesis: genesis, blobs: blobs, blobUploads: blobUploads, janitor: janitor,
+            home: home, config: config, genesis: genesis, blobs: blobs, blobUploads: blobUploads,
             janitorStop: janitorStop, core: core, environment: environment, inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, logger: logger,
             signatures: signatures,
             peerKeys: genesis.validators.map(\.nodeKey).filter { $0 != nodeKey.publicKey })

@@ -108,7 +108,6 @@ public final class BlobUploads: Sendable {
     public struct Usage: Sendable, Equatable {
         public var storeCharged: Int
         public var pendingUploads: Int
-        public var pendingBytes: Int
         /// Uploads refused since the node started (any reason).
         public var refusedTotal: Int
         /// Blobs the janitor deleted since the node started.
@@ -119,7 +118,7 @@ public final class BlobUploads: Sendable {
         state.withLockedValue { state in
             Usage(
                 storeCharged: state.storeCharged, pendingUploads: state.pending.count,
-                pendingBytes: state.pendingByOwner.values.reduce(0, +), refusedTotal: state.refusedTotal,
+                refusedTotal: state.refusedTotal,
                 deletedTotal: state.deletedTotal)
         }
     }
