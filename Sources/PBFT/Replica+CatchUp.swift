@@ -99,15 +99,18 @@ extension Replica {
     }
 
     /// A peer's STATUS says what it lacks: the certificates of batches this replica decided
-    /// above what it executed, the stable checkpoint's proof if it is below it, and the
-    /// NEW-VIEW of this view if it is in an older one. Whatever view it is in, it executes
-    /// a batch only on a quorum of commits (`checkCommitted`, `noteForeignCommit`).
+    /// above what it executed, the pre-prepares of batches it prepared in this view that
+    /// the peer may never have had, the stable checkpoint's proof if it is below it, and
+    /// the NEW-VIEW of this view if it is in an older one. Whatever view it is in, it
+    /// executes a batch only on a quorum of commits (`checkCommitted`, `noteForeignCommit`).
     /// Certificates go only to a peer that executed nothing for a whole period: under load
     /// every peer is a few batches behind at any moment, and the normal case serves it.
     mutating func onStatus(_ m: Signed<StatusReport>) {
         let stalled = statusExecuted[m.sender] == m.payload.executed
         statusExecuted[m.sender] = m.payload.executed
-        if stalled, m.payload.executed < lastExecuted { sendDecidedBatches(to: m.sender, above: m.payload.executed) }
+        if stalled, m.payload.executed < lastExecuted || m.payload.view == view {
+            sendDecidedBatches(to: m.sender, above: m.payload.executed, peerView: m.payload.view)
+        }
         if m.payload.executed < stable.sequence { noteSenderBehind(m.sender, sequence: m.payload.executed) }
         if m.payload.view < view { resendNewView(to: m.sender, asking: m.payload.view) }
     }
@@ -117,13 +120,21 @@ extension Replica {
     /// re-sends their pre-prepares: a faulty primary would leave it behind for good. Send
     /// it, for each batch decided in this view above `sequence`, the certificate this
     /// replica holds (the commits, then the primary's pre-prepare), at most once per
-    /// retransmission period.
-    mutating func sendDecidedBatches(to sender: ReplicaID, above sequence: UInt64) {
+    /// retransmission period. A peer in this view also gets the pre-prepare of each batch
+    /// prepared here and not yet decided: its commit may be the one the quorum lacks
+    /// (after every replica restarted, the commits of a primary that left are gone).
+    mutating func sendDecidedBatches(to sender: ReplicaID, above sequence: UInt64, peerView: UInt64? = nil) {
         guard status == .normal, sender != id else { return }
         if let last = decidedBatchesSentTick[sender], nowTicks - last < config.retransmitTicks { return }
         decidedBatchesSentTick[sender] = nowTicks
         for (slotSequence, slot) in slots.sorted(by: { $0.key < $1.key }) where slotSequence > sequence {
-            guard slot.decided != nil, let prePrepare = slot.prePrepare else { continue }
+            guard let prePrepare = slot.prePrepare else { continue }
+            if slot.decided == nil {
+                if slot.prepared, peerView == view, prePrepare.sender != sender {
+                    actions.append(.send(.prePrepare(prePrepare), to: sender))
+                }
+                continue
+            }
             for commit in slot.commits.values.sorted(by: { $0.sender < $1.sender }) where commit.sender != sender {
                 actions.append(.send(.commit(commit), to: sender))
             }

@@ -87,6 +87,17 @@ extension Replica {
             case .checkpoint, .viewChange, .newView, .status: break
             }
         }
+        // A certificate of this view is the state the replica was in: prepared. Without it
+        // the restored replica could not commit the batch again, and when its primary has
+        // left the view nobody re-sends the pre-prepare (simulator seed 9236).
+        if status == .normal {
+            for (sequence, slot) in slots where slot.decided == nil {
+                guard let certificate = slot.certificate, certificate.view == view else { continue }
+                slots[sequence]?.prePrepare = certificate.prePrepare
+                for prepare in certificate.prepares { slots[sequence]?.prepares[prepare.sender] = prepare }
+                slots[sequence]?.prepared = true
+            }
+        }
         nextSequence = max(nextSequence, stable.sequence)
     }
 }

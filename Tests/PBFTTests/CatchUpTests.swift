@@ -109,6 +109,40 @@ import Testing
         #expect(h.sequencesDelivered(3) == [1], "replica 3 executed the batch from the certificates its status asked for")
     }
 
+    /// Every replica restarts at once after a batch committed, and the primary that
+    /// proposed it had already left the view alone: its commit is gone from the view, and
+    /// the backup that never prepared lacks the pre-prepare nobody re-sends. The two that
+    /// prepared restore their certificates as prepared, and send the pre-prepare to the
+    /// backup whose STATUS shows it stalled in their view: the three commit it again
+    /// (simulator seed 9236, n=7).
+    @Test func afterEveryReplicaRestartsTheBackupsThatPreparedABatchLetTheOneThatDidNotCommitIt() {
+        var h = Harness(n: 4)
+        let request = Harness.request(timestamp: 1)
+        for id: ReplicaID in 0..<3 { h.step(id, .request(request)) }
+        // Replica 3 sees only the pre-prepare: it prepares nothing and commits nothing.
+        h.run(drop: { envelope in
+            guard envelope.to == 3, case .prePrepare = envelope.message else { return envelope.to == 3 }
+            return false
+        })
+        #expect(h.sequencesDelivered(0) == [1] && h.sequencesDelivered(1) == [1] && h.sequencesDelivered(2) == [1])
+        #expect(h.sequencesDelivered(3).isEmpty)
+        // The primary leaves view 0 alone (a request only it saw timed out); replica 3
+        // is down meanwhile.
+        h.step(0, .request(Harness.request(timestamp: 9, operation: "lost")))
+        h.tick(12, drop: { $0.from == 0 || $0.to == 0 || $0.to == 3 || $0.from == 3 })
+        #expect(h.replicas[0].view == 1 && h.replicas[0].status == .changingView)
+        #expect(h.replicas[1].view == 0)
+
+        // Every replica crashes and restarts from its records alone.
+        h.outbox = []
+        for id: ReplicaID in 0..<4 {
+            h.replicas[Int(id)] = Replica(restoring: h.persisted[Int(id)], config: h.config, id: id, key: h.key(id))
+        }
+        h.tick(Int(h.config.retransmitTicks) * 3)
+        #expect(h.sequencesDelivered(3) == [1], "replica 3 prepared and committed the batch with replicas 1 and 2")
+        #expect(h.replicas[1].lastExecuted == 1 && h.replicas[2].lastExecuted == 1)
+    }
+
     /// Fewer than a quorum of commits for a batch prove nothing: nothing is executed.
     @Test func fewerThanAQuorumOfForeignCommitsExecuteNothing() {
         var h = Harness(n: 4)
