@@ -61,6 +61,9 @@ public final class Node: NodeBackend, Sendable {
     /// thousands of transactions a second, far longer than a copy takes to arrive by
     /// another path (the API, the primary's batch, the ledger), for about 4 MB at most.
     static let signatureCacheCapacity = 1 << 15
+    /// The inbox's bounds: inputs, and bytes (a peer frame may be 4 MiB).
+    static let inboxCapacity = 65_536
+    static let inboxBytesMax = 256 << 20
 
     /// Opens the home's files (recovering from whatever a crash left), binds the peer
     /// port and starts consensus.
@@ -77,7 +80,7 @@ public final class Node: NodeBackend, Sendable {
         let blobUploads = BlobUploads(limits: config.blobs ?? BlobLimits(), storeCharged: 0)
         let consensusLog = try ConsensusLog(path: home.consensusPath)
         let checkpointFiles = try CheckpointFiles(folder: home.checkpointsFolder)
-        let inbox = NodeInbox(capacity: 65_536)
+        let inbox = NodeInbox(capacity: Node.inboxCapacity, bytesMax: Node.inboxBytesMax)
         let signatures = SignatureCache(capacity: Node.signatureCacheCapacity)
         let peerListen = try parseHostPort(config.peerListen, field: "peerListen")
         var peers: [PublicKey: PeerAddress] = [:]
@@ -207,8 +210,10 @@ public final class Node: NodeBackend, Sendable {
         status.blobsDeleted = blobUsage.deletedTotal
         status.peersConnected = network.connectedPeers.count
         status.inboxDropped = inbox.dropped
+        status.inboxQueuedBytes = inbox.queued.bytes
         let peerStats = network.stats
         status.peerFramesDropped = peerStats.framesDropped
+        status.peerQueuedBytes = peerStats.queuedBytes
         status.handshakesRefused = peerStats.handshakesRefused
         status.handshakesInProgress = peerStats.handshakesInProgress
         status.peerLinksLost = peerStats.linksLost

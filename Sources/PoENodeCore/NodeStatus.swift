@@ -32,6 +32,8 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     public var peersConnected = 0
     public var catchingUp = false
     public var inboxDropped = 0
+    /// Bytes queued now in the node's inbox (bounded by `Node.inboxBytesMax`).
+    public var inboxQueuedBytes = 0
     public var malformedPeerMessages = 0
     public var invalidPeerMessages = 0
     /// States installed from peers (after falling behind a stable checkpoint).
@@ -43,6 +45,9 @@ public struct NodeStatus: Sendable, Equatable, Codable {
     /// Frames to peers dropped because a peer's bounded queue was full; PBFT's
     /// retransmission recovers them, at a cost in latency.
     public var peerFramesDropped = 0
+    /// Bytes queued now for peers: frames waiting for a link, and frames written and not
+    /// yet flushed (each bounded per peer).
+    public var peerQueuedBytes = 0
     /// Peer-port connections that ended their handshake without a link (all reasons).
     public var handshakesRefused = 0
     /// Connections on the peer port now in their handshake.

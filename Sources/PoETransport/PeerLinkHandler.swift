@@ -4,7 +4,7 @@ import PoECrypto
 /// What a link tells the network it belongs to. Each connection ends its handshake
 /// exactly once: `linkEstablished` returns true, or the connection is refused
 /// (`handshakeFailed`, or `linkEstablished` returning false). Only an established
-/// link reports `received`, `frameFlushed` and, at its end, `linkClosed`.
+/// link reports `received` and, at its end, `linkClosed`.
 protocol PeerLinkDelegate: AnyObject, Sendable {
     /// Whether the network takes the link; when not, it has counted why, and the
     /// handler closes the connection.
@@ -13,7 +13,6 @@ protocol PeerLinkDelegate: AnyObject, Sendable {
     func handshakeFailed(_ refusal: HandshakeRefusal, detail: String, remote: String, channel: any Channel)
     func linkClosed(_ peer: PublicKey, channel: any Channel, reason: LinkDownReason)
     func received(_ message: [UInt8], from peer: PublicKey, channel: any Channel)
-    func frameFlushed(to peer: PublicKey)
 }
 
 /// One TCP connection: runs the handshake, then seals what is written and opens what

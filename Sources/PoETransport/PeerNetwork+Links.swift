@@ -146,10 +146,11 @@ extension PeerNetwork {
             }
             let replaced = state.removeLink(peer)
             state.links[peer] = channel
-            state.inFlight[peer] = 0
+            state.inFlight[peer] = (0, 0)
             state.reconnectDelay[peer] = nil
             state.stats.linksEstablished += 1
             state.checkLinkCount()
+            state.backlogBytes[peer] = nil
             return .up(replaced: replaced, backlog: state.backlog.removeValue(forKey: peer) ?? [])
         }
         switch outcome {
@@ -188,9 +189,13 @@ extension PeerNetwork {
         if current { onMessage(peer, message) }
     }
 
-    func frameFlushed(to peer: PublicKey) {
+    /// A frame written to `link` left the queue (flushed, or failed with the link): it
+    /// counts against that link only, not against one that replaced it.
+    func frameFlushed(to peer: PublicKey, bytes: Int, on link: any Channel) {
         state.withLockedValue { state in
-            if let count = state.inFlight[peer], count > 0 { state.inFlight[peer] = count - 1 }
+            guard let current = state.links[peer], current === link, let inFlight = state.inFlight[peer] else { return }
+            precondition(inFlight.frames > 0 && inFlight.bytes >= bytes, "a flushed frame was counted in flight")
+            state.inFlight[peer] = (inFlight.frames - 1, inFlight.bytes - bytes)
         }
     }
 }

@@ -20,7 +20,9 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
         var peers: [PublicKey: PeerAddress]
         var links: [PublicKey: any Channel] = [:]
         var backlog: [PublicKey: [[UInt8]]] = [:]
-        var inFlight: [PublicKey: Int] = [:]
+        var backlogBytes: [PublicKey: Int] = [:]
+        /// Frames and bytes written to the current link of each peer and not yet flushed.
+        var inFlight: [PublicKey: (frames: Int, bytes: Int)] = [:]
         var reconnectDelay: [PublicKey: TimeAmount] = [:]
         /// Keys with a dial under way, from connect until that connection closes: at
         /// most one dial per key.
@@ -63,6 +65,7 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
         state.withLockedValue { state in
             var stats = state.stats
             stats.handshakesInProgress = state.admission.inProgress
+            stats.queuedBytes = state.backlogBytes.values.reduce(0, +) + state.inFlight.values.reduce(0) { $0 + $1.bytes }
             return stats
         }
     }
@@ -111,6 +114,7 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
             var dropped: [(PublicKey, any Channel)] = []
             for peer in removed {
                 state.backlog[peer] = nil
+                state.backlogBytes[peer] = nil
                 state.reconnectDelay[peer] = nil
                 if let link = state.removeLink(peer) { dropped.append((peer, link)) }
             }
@@ -137,24 +141,30 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
             guard !state.stopped, state.peers[peer] != nil else { return nil }
             guard let link = state.links[peer] else {
                 var queue = state.backlog[peer, default: []]
-                if queue.count >= config.backlogFramesMax {
-                    queue.removeFirst()
-                    state.stats.framesDropped += 1
+                var bytes = state.backlogBytes[peer, default: 0] + message.count
+                var dropped = 0
+                while queue.count - dropped >= config.backlogFramesMax || bytes > config.backlogBytesMax {
+                    bytes -= queue[dropped].count
+                    dropped += 1
                 }
+                queue.removeFirst(dropped)
+                state.stats.framesDropped += dropped
                 queue.append(message)
                 state.backlog[peer] = queue
+                state.backlogBytes[peer] = bytes
                 return nil
             }
-            guard state.inFlight[peer, default: 0] < config.inFlightFramesMax else {
+            let inFlight = state.inFlight[peer, default: (0, 0)]
+            guard inFlight.frames < config.inFlightFramesMax, inFlight.bytes + message.count <= config.inFlightBytesMax else {
                 state.stats.framesDropped += 1
                 return nil
             }
-            state.inFlight[peer, default: 0] += 1
+            state.inFlight[peer] = (inFlight.frames + 1, inFlight.bytes + message.count)
             state.stats.framesSent += 1
             return link
         }
         guard let link else { return }
-        link.writeAndFlush(message).whenComplete { [self] _ in frameFlushed(to: peer) }
+        link.writeAndFlush(message).whenComplete { [self] _ in frameFlushed(to: peer, bytes: message.count, on: link) }
     }
 
     public func broadcast(_ message: [UInt8]) {

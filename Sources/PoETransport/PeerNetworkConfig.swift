@@ -39,8 +39,13 @@ public struct PeerNetworkConfig: Sendable {
     public var frameBytesMax: Int = 4 << 20
     /// Frames kept for a peer while its link is down; the oldest are dropped past it.
     public var backlogFramesMax: Int = 1024
+    /// The same in bytes, per peer: frames are up to `frameBytesMax`, so a count alone
+    /// would let one peer's backlog reach gigabytes.
+    public var backlogBytesMax: Int = 64 << 20
     /// Frames written to a link but not yet flushed to the socket; past it, dropped.
     public var inFlightFramesMax: Int = 4096
+    /// The same in bytes, per peer (a slow reader must not hold the sender's memory).
+    public var inFlightBytesMax: Int = 64 << 20
     /// A connection, accepted or dialled, not authenticated by then is closed.
     public var handshakeTimeoutMilliseconds: Int64 = 5_000
     /// Accepted connections in their handshake at once; past it, new ones are closed
@@ -71,6 +76,9 @@ public struct PeerNetworkConfig: Sendable {
         try require(backlogFramesMax > 0, "backlogFramesMax must be positive, got \(backlogFramesMax)")
         try require(inFlightFramesMax > 0, "inFlightFramesMax must be positive, got \(inFlightFramesMax)")
         try require(
+            backlogBytesMax >= frameBytesMax && inFlightBytesMax >= frameBytesMax,
+            "backlogBytesMax and inFlightBytesMax must hold one frame (frameBytesMax \(frameBytesMax))")
+        try require(
             handshakeTimeoutMilliseconds > 0
                 && handshakeTimeoutMilliseconds <= PeerNetworkConfig.handshakeTimeoutMillisecondsMax,
             "handshakeTimeoutMilliseconds must be in 1...\(PeerNetworkConfig.handshakeTimeoutMillisecondsMax), "
@@ -100,6 +108,8 @@ public struct PeerNetworkStats: Sendable, Equatable {
     public var framesReceived = 0
     /// Frames dropped because a queue was full.
     public var framesDropped = 0
+    /// Gauge: bytes queued for all peers, in backlogs and written but not yet flushed.
+    public var queuedBytes = 0
     /// Connections accepted on the peer port, including those refused at once.
     public var connectionsAccepted = 0
     /// Gauge: accepted connections now in their handshake, at most

@@ -35,7 +35,6 @@ final class RecordingDelegate: PeerLinkDelegate {
     func received(_ message: [UInt8], from peer: PublicKey, channel: any Channel) {
         recorded.withLockedValue { $0.append(.received(message)) }
     }
-    func frameFlushed(to peer: PublicKey) {}
 }
 
 /// One accepted link on an `EmbeddedChannel`: no sockets, time advanced by hand.

@@ -35,6 +35,8 @@ import Testing
         #expect(rule { $0.frameBytesMax = PeerNetworkConfig.frameBytesMin - 1 }?.hasPrefix("frameBytesMax") == true)
         #expect(rule { $0.backlogFramesMax = 0 }?.hasPrefix("backlogFramesMax") == true)
         #expect(rule { $0.inFlightFramesMax = 0 }?.hasPrefix("inFlightFramesMax") == true)
+        #expect(rule { $0.backlogBytesMax = $0.frameBytesMax - 1 }?.hasPrefix("backlogBytesMax") == true)
+        #expect(rule { $0.inFlightBytesMax = $0.frameBytesMax - 1 }?.hasPrefix("backlogBytesMax") == true)
         #expect(rule { $0.handshakeTimeoutMilliseconds = 0 }?.hasPrefix("handshakeTimeoutMilliseconds") == true)
         #expect(
             rule { $0.handshakeTimeoutMilliseconds = PeerNetworkConfig.handshakeTimeoutMillisecondsMax + 1 }?

@@ -201,6 +201,10 @@ extension NodeMetrics {
                 flag($0.status.catchingUp)
             },
             gauge("poe_peers_connected", "Authenticated peer links") { Double($0.status.peersConnected) },
+            gauge("poe_peer_queued_bytes", "Bytes queued for peers: waiting for a link, or written and not yet flushed") {
+                Double($0.status.peerQueuedBytes)
+            },
+            gauge("poe_inbox_queued_bytes", "Bytes queued in the node's inbox") { Double($0.status.inboxQueuedBytes) },
             gauge("poe_peer_handshakes_in_progress", "Accepted peer-port connections in their handshake") {
                 Double($0.status.handshakesInProgress)
             },
