@@ -34,6 +34,48 @@ import Glibc
         return read(fd, &byte, 1) == 0
     }
 
+    /// A flood of connections past the cap waits in the listen queue: the node holds at
+    /// most the cap (plus the few it accepts per wake-up), frees idle ones after the
+    /// timeout, and serves the rest in turn. The application runs as `poe node` runs it:
+    /// HummingbirdTesting's server drops the cap (`ApplicationConfiguration.with`
+    /// copies no connection delegate).
+    @Test func connectionsPastTheCapWaitAndAreServedInTurn() async throws {
+        let backend = try FakeBackend()
+        let port = try LoopbackPorts.reserve(1)
+        let app = makeAPIApplication(backend: backend, host: "127.0.0.1", port: port, idleSeconds: 2, connectionsMax: 4)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        let api = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 20)
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? await api.health()) == true
+            if !up { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(up, "the API came up")
+
+        let flood = try (0..<12).map { _ in try Self.idleConnection(port: port) }
+        defer { for fd in flood { close(fd) } }
+        var highest = 0
+        for _ in 0..<20 {
+            highest = max(highest, backend.requestMetrics.connectionsOpen)
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(highest >= 4, "the cap's worth were accepted")
+        #expect(highest <= 4 + 4, "no more than the cap and one wake-up's accepts (NIO accepts 4 at a time)")
+        // The idle timeout frees the held ones; the queued flood, then a new connection,
+        // get in. (A raw one: NodeClient's pool would reuse its kept-alive connection.)
+        let later = try Self.idleConnection(port: port)
+        defer { close(later) }
+        let request = Array("GET /health HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n".utf8)
+        #expect(write(later, request, request.count) == request.count)
+        var poller = pollfd(fd: later, events: Int16(POLLIN), revents: 0)
+        try #require(poll(&poller, 1, 20_000) == 1, "the queued connection was served")
+        var answer = [UInt8](repeating: 0, count: 64)
+        let count = read(later, &answer, answer.count)
+        #expect(count > 0 && String(decoding: answer.prefix(max(count, 0)), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        #expect(backend.requestMetrics.connectionsOpen <= 4 + 4)
+    }
+
     @Test func idleAndHalfOpenConnectionsAreClosed() async throws {
         let backend = try FakeBackend()
         let app = makeAPIApplication(backend: backend, host: "127.0.0.1", port: 0, idleSeconds: 2)

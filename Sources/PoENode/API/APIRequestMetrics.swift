@@ -27,9 +27,13 @@ public final class APIRequestMetrics: Sendable {
     }
     private let counters = NIOLockedValueBox<[Series: Counter]>([:])
     private let durations = NIOLockedValueBox<[String: DurationHistogram]>([:])
+    private let connections = NIOLockedValueBox(0)
+    private let connectionsGauge: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        connectionsGauge = registry.makeGauge(
+            name: "poe_http_connections_open", help: "API connections open now (at most APILimits.connectionsMax)")
         for (method, path) in APIRequestMetrics.routes {
             for status in APIRequestMetrics.statusClasses { _ = counter(Series(method: method, route: path, status: status)) }
             _ = histogram(path)
@@ -38,6 +42,19 @@ public final class APIRequestMetrics: Sendable {
             _ = counter(Series(method: "GET", route: APIRequestMetrics.unmatched, status: status))
         }
         _ = histogram(APIRequestMetrics.unmatched)
+    }
+
+    /// API connections open now.
+    public var connectionsOpen: Int { connections.withLockedValue { $0 } }
+
+    func connectionOpened() { connectionsGauge.set(Double(connections.withLockedValue { $0 += 1; return $0 })) }
+
+    func connectionClosed() {
+        connectionsGauge.set(Double(connections.withLockedValue {
+            precondition($0 > 0, "a connection closed that was never opened")
+            $0 -= 1
+            return $0
+        }))
     }
 
     /// Counts one answered request.

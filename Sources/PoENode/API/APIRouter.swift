@@ -12,6 +12,9 @@ public enum APILimits {
     /// A connection with no request in progress for this long is closed, so idle or
     /// half-open connections do not pile up.
     public static let idleSeconds: Int64 = 30
+    /// Connections open at once. Past it the server stops accepting: new ones wait in
+    /// the kernel's listen queue (256) until one closes, and past that are refused.
+    public static let connectionsMax = 512
 }
 
 /// The node's HTTP API over `backend`. Every refusal is JSON `{"error": "..."}`.
@@ -51,13 +54,15 @@ public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<Basi
 /// The API as an application the node runs under ServiceLifecycle. Port 0 picks a free port.
 public func makeAPIApplication<Backend: NodeBackend>(
     backend: Backend, host: String, port: Int, logger: Logger = Logger(label: "poe.api"),
-    idleSeconds: Int64 = APILimits.idleSeconds
+    idleSeconds: Int64 = APILimits.idleSeconds, connectionsMax: Int = APILimits.connectionsMax
 ) -> some ApplicationProtocol {
     precondition(idleSeconds > 0, "the idle timeout must be positive")
     return Application(
         router: makeAPIRouter(backend: backend),
         server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: TimeAmount.seconds(idleSeconds))),
-        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "poe-node"),
+        configuration: ApplicationConfiguration(
+            address: .hostname(host, port: port), serverName: "poe-node",
+            availableConnectionsDelegate: APIConnectionLimit(max: connectionsMax, metrics: backend.requestMetrics)),
         logger: logger)
 }
 
