@@ -28,6 +28,7 @@ public final class Node: NodeBackend, Sendable {
     let group: MultiThreadedEventLoopGroup
     let loopFinished: NIOLockedValueBox<Bool>
     let ticker: RepeatedTask
+    let memoryTrim: RepeatedTask
     let logger: Logger
     let signatures: SignatureCache
     /// The other validators' node keys, in genesis order (for `peers`).
@@ -36,7 +37,7 @@ public final class Node: NodeBackend, Sendable {
     private init(
         home: NodeHome, config: NodeConfig, genesis: Genesis, blobs: BlobStore, blobUploads: BlobUploads,
         janitorStop: NIOLockedValueBox<JanitorRun>, core: NodeCore, environment: LiveEnvironment, inbox: NodeInbox, network: PeerNetwork, group: MultiThreadedEventLoopGroup,
-        loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, logger: Logger, signatures: SignatureCache,
+        loopFinished: NIOLockedValueBox<Bool>, ticker: RepeatedTask, memoryTrim: RepeatedTask, logger: Logger, signatures: SignatureCache,
         peerKeys: [PublicKey]
     ) {
         self.home = home
@@ -52,6 +53,7 @@ public final class Node: NodeBackend, Sendable {
         self.group = group
         self.loopFinished = loopFinished
         self.ticker = ticker
+        self.memoryTrim = memoryTrim
         self.logger = logger
         self.signatures = signatures
         self.peerKeys = peerKeys
@@ -140,6 +142,7 @@ public final class Node: NodeBackend, Sendable {
         let ticker = group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in
             inbox.enqueue(.tick)
         }
+        let memoryTrim = MemoryTrim.start(on: group.next())
         logger.info(
             "node started",
             metadata: [
@@ -148,7 +151,7 @@ public final class Node: NodeBackend, Sendable {
             ])
         return Node(
             home: home, config: config, genesis: genesis, blobs: blobs, blobUploads: blobUploads,
-            janitorStop: janitorStop, core: core, environment: environment, inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, logger: logger,
+            janitorStop: janitorStop, core: core, environment: environment, inbox: inbox, network: network, group: group, loopFinished: loopFinished, ticker: ticker, memoryTrim: memoryTrim, logger: logger,
             signatures: signatures,
             peerKeys: genesis.validators.map(\.nodeKey).filter { $0 != nodeKey.publicKey })
     }
@@ -186,6 +189,7 @@ public final class Node: NodeBackend, Sendable {
     /// Stops taking input, lets the loop finish what it holds, closes the peer port.
     public func stop() async {
         ticker.cancel()
+        memoryTrim.cancel()
         await BlobJanitor.stop(janitorStop)
         await network.stop()
         inbox.close()

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+@testable import PoENode
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Freed memory that malloc keeps in its arenas goes back to the system on a trim.
+@Suite struct MemoryTrimTests {
+    static func ownMemoryKiB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    @Test func aTrimGivesBackFreedChunksThatMallocKept() throws {
+        try #require(MemoryTrim.isAvailable, "glibc's malloc_trim is found")
+        // 48 MiB in 1 KiB chunks (below mmap's threshold, so inside an arena), then all but
+        // one in 32 freed: the holes stay resident, since the chunks kept pin the heap's top.
+        let chunks = (0..<49_152).map { _ -> UnsafeMutableRawPointer in
+            let chunk = malloc(1024)!
+            memset(chunk, 0x5A, 1024)
+            return chunk
+        }
+        for index in chunks.indices where index % 32 != 31 { free(chunks[index]) }
+        let before = Self.ownMemoryKiB()
+        MemoryTrim.trim()
+        let after = Self.ownMemoryKiB()
+        for index in chunks.indices where index % 32 == 31 { free(chunks[index]) }
+        #expect(before - after >= 16 * 1024, "at least 16 of the 46 MiB freed went back (\(before) KiB → \(after) KiB)")
+    }
+}
