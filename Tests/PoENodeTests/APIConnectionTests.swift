@@ -68,8 +68,10 @@ import Glibc
         defer { close(later) }
         let request = Array("GET /health HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n".utf8)
         #expect(write(later, request, request.count) == request.count)
+        // Served within seconds alone; the long bound is for a full test run, whose CPU-bound
+        // tests can hold the cooperative pool that answers requests for most of a minute.
         var poller = pollfd(fd: later, events: Int16(POLLIN), revents: 0)
-        try #require(poll(&poller, 1, 20_000) == 1, "the queued connection was served")
+        try #require(poll(&poller, 1, 120_000) == 1, "the queued connection was served")
         var answer = [UInt8](repeating: 0, count: 64)
         let count = read(later, &answer, answer.count)
         #expect(count > 0 && String(decoding: answer.prefix(max(count, 0)), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
