@@ -11,10 +11,18 @@ import Glibc
 /// An idle or half-open connection to the API is closed after `idleSeconds`, so a flood of
 /// them does not pile up.
 @Suite struct APIConnectionTests {
-    /// A TCP connection to 127.0.0.1:`port` that sends nothing.
-    static func idleConnection(port: Int) throws -> Int32 {
+    /// A TCP connection to 127.0.0.1:`port` that sends nothing, from the loopback address
+    /// `source` (the whole of 127/8 reaches the loopback interface on Linux).
+    static func idleConnection(port: Int, from source: String = "127.0.0.1") throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #expect(fd >= 0)
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -76,6 +84,33 @@ import Glibc
         let count = read(later, &answer, answer.count)
         #expect(count > 0 && String(decoding: answer.prefix(max(count, 0)), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
         #expect(backend.requestMetrics.connectionsOpen <= 4 + 4)
+    }
+
+    /// One address past its quota has its new connections closed on accept; another
+    /// address is still served at once.
+    @Test func oneAddressCannotTakeEverySlot() async throws {
+        let backend = try FakeBackend()
+        let port = try LoopbackPorts.reserve(1)
+        let app = makeAPIApplication(
+            backend: backend, host: "127.0.0.1", port: port, idleSeconds: 120, connectionsPerAddressMax: 4)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        let api = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 20)
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? await api.health()) == true
+            if !up { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(up, "the API came up")
+
+        let flood = try (0..<20).map { _ in try Self.idleConnection(port: port, from: "127.0.0.2") }
+        defer { for fd in flood { close(fd) } }
+        let closed = flood.filter { Self.closedByServer($0, within: 1) }.count
+        #expect(closed == 16, "all but the quota of 4 were closed on accept")
+        #expect(backend.requestMetrics.connectionsRefused == 16)
+        // Another address (this test's client, on 127.0.0.1) is served while they are held.
+        let other = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 10)
+        #expect(try await other.health())
     }
 
     @Test func idleAndHalfOpenConnectionsAreClosed() async throws {

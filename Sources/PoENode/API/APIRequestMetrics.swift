@@ -29,11 +29,16 @@ public final class APIRequestMetrics: Sendable {
     private let durations = NIOLockedValueBox<[String: DurationHistogram]>([:])
     private let connections = NIOLockedValueBox(0)
     private let connectionsGauge: Gauge
+    private let refusedConnections: Counter
+    private let refusedCount = NIOLockedValueBox(0)
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         connectionsGauge = registry.makeGauge(
             name: "poe_http_connections_open", help: "API connections open now (at most APILimits.connectionsMax)")
+        refusedConnections = registry.makeCounter(
+            name: "poe_http_connections_refused_total",
+            help: "API connections closed on accept: their address held APILimits.connectionsPerAddressMax already")
         for (method, path) in APIRequestMetrics.routes {
             for status in APIRequestMetrics.statusClasses { _ = counter(Series(method: method, route: path, status: status)) }
             _ = histogram(path)
@@ -48,6 +53,14 @@ public final class APIRequestMetrics: Sendable {
     public var connectionsOpen: Int { connections.withLockedValue { $0 } }
 
     func connectionOpened() { connectionsGauge.set(Double(connections.withLockedValue { $0 += 1; return $0 })) }
+
+    /// API connections closed on accept for their address's quota, since start.
+    public var connectionsRefused: Int { refusedCount.withLockedValue { $0 } }
+
+    func connectionRefused() {
+        refusedCount.withLockedValue { $0 += 1 }
+        refusedConnections.increment()
+    }
 
     func connectionClosed() {
         connectionsGauge.set(Double(connections.withLockedValue {

@@ -15,6 +15,9 @@ public enum APILimits {
     /// Connections open at once. Past it the server stops accepting: new ones wait in
     /// the kernel's listen queue (256) until one closes, and past that are refused.
     public static let connectionsMax = 512
+    /// Connections one remote address may hold at once; past it, a new one is closed on
+    /// accept, so one client cannot take every slot of `connectionsMax`.
+    public static let connectionsPerAddressMax = 64
 }
 
 /// The node's HTTP API over `backend`. Every refusal is JSON `{"error": "..."}`.
@@ -54,12 +57,16 @@ public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<Basi
 /// The API as an application the node runs under ServiceLifecycle. Port 0 picks a free port.
 public func makeAPIApplication<Backend: NodeBackend>(
     backend: Backend, host: String, port: Int, logger: Logger = Logger(label: "poe.api"),
-    idleSeconds: Int64 = APILimits.idleSeconds, connectionsMax: Int = APILimits.connectionsMax
+    idleSeconds: Int64 = APILimits.idleSeconds, connectionsMax: Int = APILimits.connectionsMax,
+    connectionsPerAddressMax: Int = APILimits.connectionsPerAddressMax
 ) -> some ApplicationProtocol {
     precondition(idleSeconds > 0, "the idle timeout must be positive")
+    let addressLimit = APIAddressLimit(perAddressMax: connectionsPerAddressMax, metrics: backend.requestMetrics)
     return Application(
         router: makeAPIRouter(backend: backend),
-        server: .http1(configuration: HTTP1Channel.Configuration(idleTimeout: TimeAmount.seconds(idleSeconds))),
+        server: .http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [addressLimit.handler()], idleTimeout: TimeAmount.seconds(idleSeconds))),
         configuration: ApplicationConfiguration(
             address: .hostname(host, port: port), serverName: "poe-node",
             availableConnectionsDelegate: APIConnectionLimit(max: connectionsMax, metrics: backend.requestMetrics)),
