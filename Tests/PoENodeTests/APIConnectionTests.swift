@@ -42,17 +42,10 @@ import Glibc
         return read(fd, &byte, 1) == 0
     }
 
-    /// A flood of connections past the cap waits in the listen queue: the node holds at
-    /// most the cap (plus the few it accepts per wake-up), frees idle ones after the
-    /// timeout, and serves the rest in turn. The application runs as `poe node` runs it:
-    /// HummingbirdTesting's server drops the cap (`ApplicationConfiguration.with`
-    /// copies no connection delegate).
-    @Test func connectionsPastTheCapWaitAndAreServedInTurn() async throws {
-        let backend = try FakeBackend()
-        let port = try LoopbackPorts.reserve(1)
-        let app = makeAPIApplication(backend: backend, host: "127.0.0.1", port: port, idleSeconds: 2, connectionsMax: 4)
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
+    /// Waits until the API on `port` answers `/health` (the application runs as `poe node`
+    /// runs it: HummingbirdTesting's server drops the connection cap, since
+    /// `ApplicationConfiguration.with` copies no connection delegate).
+    static func waitUntilServing(port: Int) async throws {
         let api = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 20)
         var up = false
         for _ in 0..<100 where !up {
@@ -60,6 +53,18 @@ import Glibc
             if !up { try await Task.sleep(for: .milliseconds(50)) }
         }
         try #require(up, "the API came up")
+    }
+
+    /// A flood of connections past the cap waits in the listen queue: the node holds at
+    /// most the cap (plus the few it accepts per wake-up), frees idle ones after the
+    /// timeout, and serves the rest in turn.
+    @Test func connectionsPastTheCapWaitAndAreServedInTurn() async throws {
+        let backend = try FakeBackend()
+        let port = try LoopbackPorts.reserve(1)
+        let app = makeAPIApplication(backend: backend, host: "127.0.0.1", port: port, idleSeconds: 2, connectionsMax: 4)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        try await Self.waitUntilServing(port: port)
 
         let flood = try (0..<12).map { _ in try Self.idleConnection(port: port) }
         defer { for fd in flood { close(fd) } }
@@ -95,13 +100,7 @@ import Glibc
             backend: backend, host: "127.0.0.1", port: port, idleSeconds: 120, connectionsPerAddressMax: 4)
         let server = Task { try await app.runService() }
         defer { server.cancel() }
-        let api = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 20)
-        var up = false
-        for _ in 0..<100 where !up {
-            up = (try? await api.health()) == true
-            if !up { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        try #require(up, "the API came up")
+        try await Self.waitUntilServing(port: port)
 
         let flood = try (0..<20).map { _ in try Self.idleConnection(port: port, from: "127.0.0.2") }
         defer { for fd in flood { close(fd) } }
