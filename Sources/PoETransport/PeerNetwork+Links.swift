@@ -150,8 +150,7 @@ extension PeerNetwork {
             state.reconnectDelay[peer] = nil
             state.stats.linksEstablished += 1
             state.checkLinkCount()
-            state.backlogBytes[peer] = nil
-            return .up(replaced: replaced, backlog: state.backlog.removeValue(forKey: peer) ?? [])
+            return .up(replaced: replaced, backlog: state.backlog.removeValue(forKey: peer)?.frames ?? [])
         }
         switch outcome {
         case .refused(let event):

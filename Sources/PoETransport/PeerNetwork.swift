@@ -19,8 +19,8 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
         /// The admitted set: who may link, and where to dial them.
         var peers: [PublicKey: PeerAddress]
         var links: [PublicKey: any Channel] = [:]
-        var backlog: [PublicKey: [[UInt8]]] = [:]
-        var backlogBytes: [PublicKey: Int] = [:]
+        /// Frames kept for each peer whose link is down, and their total size.
+        var backlog: [PublicKey: (frames: [[UInt8]], bytes: Int)] = [:]
         /// Frames and bytes written to the current link of each peer and not yet flushed.
         var inFlight: [PublicKey: (frames: Int, bytes: Int)] = [:]
         var reconnectDelay: [PublicKey: TimeAmount] = [:]
@@ -65,7 +65,7 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
         state.withLockedValue { state in
             var stats = state.stats
             stats.handshakesInProgress = state.admission.inProgress
-            stats.queuedBytes = state.backlogBytes.values.reduce(0, +) + state.inFlight.values.reduce(0) { $0 + $1.bytes }
+            stats.queuedBytes = state.backlog.values.reduce(0) { $0 + $1.bytes } + state.inFlight.values.reduce(0) { $0 + $1.bytes }
             return stats
         }
     }
@@ -114,7 +114,6 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
             var dropped: [(PublicKey, any Channel)] = []
             for peer in removed {
                 state.backlog[peer] = nil
-                state.backlogBytes[peer] = nil
                 state.reconnectDelay[peer] = nil
                 if let link = state.removeLink(peer) { dropped.append((peer, link)) }
             }
@@ -140,8 +139,8 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
         let link = state.withLockedValue { state -> (any Channel)? in
             guard !state.stopped, state.peers[peer] != nil else { return nil }
             guard let link = state.links[peer] else {
-                var queue = state.backlog[peer, default: []]
-                var bytes = state.backlogBytes[peer, default: 0] + message.count
+                var (queue, bytes) = state.backlog[peer] ?? ([], 0)
+                bytes += message.count
                 var dropped = 0
                 while queue.count - dropped >= config.backlogFramesMax || bytes > config.backlogBytesMax {
                     bytes -= queue[dropped].count
@@ -150,8 +149,7 @@ public final class PeerNetwork: PeerLinkDelegate, Sendable {
                 queue.removeFirst(dropped)
                 state.stats.framesDropped += dropped
                 queue.append(message)
-                state.backlog[peer] = queue
-                state.backlogBytes[peer] = bytes
+                state.backlog[peer] = (queue, bytes)
                 return nil
             }
             let inFlight = state.inFlight[peer, default: (0, 0)]

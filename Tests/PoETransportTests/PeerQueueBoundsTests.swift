@@ -20,7 +20,7 @@ import Testing
         for index in 0..<10 { network.send([UInt8](repeating: UInt8(index), count: 3000), to: peer) }
         #expect(network.stats.queuedBytes == 9000, "three frames of 3,000 bytes fit in 10,000")
         #expect(network.stats.framesDropped == 7, "the seven oldest were dropped and counted")
-        let kept = network.state.withLockedValue { $0.backlog[peer] ?? [] }
+        let kept = network.state.withLockedValue { $0.backlog[peer]?.frames ?? [] }
         #expect(kept.map { $0.first } == [7, 8, 9], "the newest are kept")
 
         // A frame as large as a frame may be still fits, alone.

@@ -33,9 +33,6 @@ final class APIAddressLimit: Sendable {
         }
     }
 
-    /// Addresses holding a slot now (bounded by the total cap).
-    var addresses: Int { open.withLockedValue { $0.count } }
-
     /// The handler each API connection starts with.
     func handler() -> APIAddressLimitHandler { APIAddressLimitHandler(limit: self) }
 }
