@@ -109,7 +109,7 @@ extension Replica {
         let stalled = statusExecuted[m.sender] == m.payload.executed
         statusExecuted[m.sender] = m.payload.executed
         if stalled, m.payload.executed < lastExecuted || m.payload.view == view {
-            sendDecidedBatches(to: m.sender, above: m.payload.executed, peerView: m.payload.view)
+            sendBatchesItLacks(to: m.sender, above: m.payload.executed, peerView: m.payload.view)
         }
         if m.payload.executed < stable.sequence { noteSenderBehind(m.sender, sequence: m.payload.executed) }
         if m.payload.view < view { resendNewView(to: m.sender, asking: m.payload.view) }
@@ -123,10 +123,10 @@ extension Replica {
     /// retransmission period. A peer in this view also gets the pre-prepare of each batch
     /// prepared here and not yet decided: its commit may be the one the quorum lacks
     /// (after every replica restarted, the commits of a primary that left are gone).
-    mutating func sendDecidedBatches(to sender: ReplicaID, above sequence: UInt64, peerView: UInt64? = nil) {
+    mutating func sendBatchesItLacks(to sender: ReplicaID, above sequence: UInt64, peerView: UInt64? = nil) {
         guard status == .normal, sender != id else { return }
-        if let last = decidedBatchesSentTick[sender], nowTicks - last < config.retransmitTicks { return }
-        decidedBatchesSentTick[sender] = nowTicks
+        if let last = batchesItLacksSentTick[sender], nowTicks - last < config.retransmitTicks { return }
+        batchesItLacksSentTick[sender] = nowTicks
         for (slotSequence, slot) in slots.sorted(by: { $0.key < $1.key }) where slotSequence > sequence {
             guard let prePrepare = slot.prePrepare else { continue }
             if slot.decided == nil {

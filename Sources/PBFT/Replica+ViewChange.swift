@@ -52,7 +52,7 @@ extension Replica {
             if target == view { checkViewChangeQuorum() }
             return
         }
-        sendDecidedBatches(to: m.sender, above: m.payload.stableSequence)
+        sendBatchesItLacks(to: m.sender, above: m.payload.stableSequence)
         // §4.5.2: f+1 replicas asking for views above ours: join the smallest of them.
         let higher = viewChangeVotes.values.filter { $0.payload.newView > view }
         if higher.count >= config.quorum.weak, let smallest = higher.map(\.payload.newView).min() {

@@ -106,7 +106,7 @@ public struct Replica: Sendable {
     /// Commits seen for undecided sequences in views this replica is not in.
     var foreignCommits: [UInt64: ForeignCommits] = [:]
     var stableProofSentTick: [ReplicaID: UInt64] = [:]
-    var decidedBatchesSentTick: [ReplicaID: UInt64] = [:]
+    var batchesItLacksSentTick: [ReplicaID: UInt64] = [:]
     /// The last executed sequence each peer's STATUS reported.
     var statusExecuted: [ReplicaID: UInt64] = [:]
     var actions: [Action] = []
@@ -172,7 +172,7 @@ public struct Replica: Sendable {
         }
         if message.sender == id {
             // Its own pre-prepare of a view it left, forwarded back by a peer
-            // (`sendDecidedBatches`): the batch of a certificate it may lack.
+            // (`sendBatchesItLacks`): the batch of a certificate it may lack.
             if case .prePrepare(let m) = message, status != .normal || m.payload.view != view {
                 noteForeignPrePrepare(m)
             } else {
