@@ -110,8 +110,10 @@ extension Replica {
         }
         guard m.sender == config.primary(of: view) else { counters.wrongView += 1; return }
         if let existing = slots[sequence]?.prePrepare {
-            if existing.payload.batch.digest != m.payload.batch.digest { counters.conflictingPrePrepares += 1 }
-            else { counters.duplicates += 1 }
+            guard existing.payload.batch.digest != m.payload.batch.digest else { counters.duplicates += 1; return }
+            counters.conflictingPrePrepares += 1
+            slots[sequence]?.otherPrePrepare = m
+            checkCommitted(sequence)
             return
         }
         let prepare = Prepare(view: view, sequence: sequence, digest: m.payload.batch.digest)
@@ -169,14 +171,26 @@ extension Replica {
         checkCommitted(sequence)
     }
 
-    /// committed-local(m, v, n): prepared and a quorum of matching commits.
+    /// committed-local(m, v, n): a quorum of commits matching a pre-prepare of this view's
+    /// primary. The replica need not have prepared it, nor hold it as its own pre-prepare
+    /// (an equivocating primary may have sent it another): the quorum holds at least f+1
+    /// honest replicas that prepared the batch, so it is committed (§4.4) and no other
+    /// batch can be at this sequence. Otherwise the replica an equivocating primary misled
+    /// would refuse the quorum's certificate for good on an idle chain (simulator seed 11753).
     mutating func checkCommitted(_ sequence: UInt64) {
-        guard let slot = slots[sequence], slot.prepared, slot.decided == nil, let prePrepare = slot.prePrepare else { return }
-        let digest = prePrepare.payload.batch.digest
-        let matching = slot.commits.values.filter { $0.payload.digest == digest }.count
-        guard matching >= quorum else { return }
-        slots[sequence]?.decided = prePrepare.payload.batch
-        executeReady()
+        guard let slot = slots[sequence], slot.decided == nil else { return }
+        for prePrepare in [slot.prePrepare, slot.otherPrePrepare].compactMap({ $0 }) {
+            let digest = prePrepare.payload.batch.digest
+            guard slot.commits.values.count(where: { $0.payload.digest == digest }) >= quorum else { continue }
+            if digest != slot.prePrepare?.payload.batch.digest {
+                // What this replica forwards for the decided batch must be its certificate.
+                slots[sequence]?.otherPrePrepare = slot.prePrepare
+                slots[sequence]?.prePrepare = prePrepare
+            }
+            slots[sequence]?.decided = prePrepare.payload.batch
+            executeReady()
+            return
+        }
     }
 
     /// Executes committed batches in sequence order, skipping requests already executed

@@ -36,6 +36,9 @@ public struct Replica: Sendable {
 
     struct Slot: Sendable {
         var prePrepare: Signed<PrePrepare>?
+        /// The latest pre-prepare of this view's primary for another batch than
+        /// `prePrepare`: the primary equivocated, and the quorum may have committed this one.
+        var otherPrePrepare: Signed<PrePrepare>?
         var prepares: [ReplicaID: Signed<Prepare>] = [:]
         var commits: [ReplicaID: Signed<Commit>] = [:]
         var prepared = false
@@ -46,6 +49,7 @@ public struct Replica: Sendable {
 
         mutating func resetForNewView() {
             prePrepare = nil
+            otherPrePrepare = nil
             prepares = [:]
             commits = [:]
             prepared = false

@@ -145,10 +145,8 @@ import Testing
 
     /// An equivocating primary gave one backup another batch for the sequence the others
     /// committed; with no request waiting there, nothing times out. The quorum's commits
-    /// and the primary's own pre-prepare of the committed batch prove it committed, but
-    /// the backup refuses them as conflicting with what it holds (simulator seed 11753,
-    /// n=4, after an all-at-once crash). Known and not fixed yet: `withKnownIssue`
-    /// reports when it starts to pass.
+    /// and the primary's own pre-prepare of the committed batch prove it committed, whatever
+    /// pre-prepare the backup holds (simulator seed 11753, n=4, after an all-at-once crash).
     @Test func aBackupHoldingAnEquivocatedPrePrepareStillExecutesTheBatchTheQuorumCommitted() {
         var h = Harness(n: 4)
         let request = Harness.request(timestamp: 1)
@@ -162,9 +160,27 @@ import Testing
         #expect(h.sequencesDelivered(1) == [1] && h.sequencesDelivered(2) == [1])
         #expect(h.sequencesDelivered(3).isEmpty)
         h.tick(Int(h.config.retransmitTicks) * 3)
-        withKnownIssue("seed 11753: a conflicting pre-prepare blocks the committed batch's certificate") {
-            #expect(h.sequencesDelivered(3) == [1], "replica 3 executed the batch the quorum committed")
+        #expect(h.sequencesDelivered(3) == [1], "replica 3 executed the batch the quorum committed")
+        #expect(h.replicas[3].lastExecuted == 1)
+        #expect(h.delivered[3].first?.requests == [request], "the committed batch, not the one replica 3 held")
+    }
+
+    /// The other pre-prepare of an equivocating primary decides nothing without a quorum
+    /// of commits for it: a backup holding one batch is not moved to another by the
+    /// primary alone.
+    @Test func anEquivocatedPrePrepareWithoutAQuorumOfCommitsDecidesNothing() {
+        var h = Harness(n: 4)
+        let held = h.sign(PrePrepare(view: 0, sequence: 1, batch: .null), as: 0)
+        h.step(3, .message(.prePrepare(held)))
+        let request = Harness.request(timestamp: 1)
+        let other = h.sign(PrePrepare(view: 0, sequence: 1, batch: Batch(requests: [request])), as: 0)
+        h.step(3, .message(.prePrepare(other)))
+        // Two commits for the other batch (the primary's and one backup's): fewer than a quorum.
+        for sender: ReplicaID in 0..<2 {
+            h.step(3, .message(.commit(h.sign(Commit(view: 0, sequence: 1, digest: other.payload.batch.digest), as: sender))))
         }
+        #expect(h.sequencesDelivered(3).isEmpty)
+        #expect(h.replicas[3].counters.conflictingPrePrepares == 1)
     }
 
     /// Fewer than a quorum of commits for a batch prove nothing: nothing is executed.
