@@ -4,20 +4,28 @@ import Synchronization
 /// however many paths it arrives by (the API, a relayed copy, the primary's batch, the
 /// ledger). Only successes are remembered, and verification is a pure function, so a
 /// hit returns exactly what verifying again would: the cache changes cost, never a
-/// result. Bounded: the oldest entries are forgotten first.
+/// result.
+///
+/// Bounded by construction, and flat: one table of `capacity` entries, allocated and
+/// written when the cache is made, so a node's memory for it is the same from the first
+/// verification to the billionth (a set and an eviction list grew toward their bound for
+/// half an hour of the soak, PERFORMANCE.md). An entry's place is fixed by its own bits
+/// (a SHA-256 output, so uniform) and a newer entry replaces whatever sat there: an
+/// eviction costs one verification again, nothing more. Copies of one signature arrive
+/// within seconds of each other, far fewer entries apart than the table holds.
 public final class SignatureCache: Sendable {
-    private struct State {
-        var members: Set<Digest> = []
-        var order: [Digest] = []
-        var head = 0
-    }
-
     public let capacity: Int
-    private let state = Mutex(State())
+    private let table: Mutex<[Digest]>
 
-    public init(capacity: Int = 1 << 18) {
-        precondition(capacity > 0, "a signature cache holds at least one entry")
-        self.capacity = capacity
+    /// `capacity` is rounded up to a power of two; each entry takes 32 bytes.
+    public init(capacity: Int = 1 << 16) {
+        precondition(capacity > 0 && capacity <= 1 << 24, "a signature cache holds 1 to 2^24 entries")
+        var rounded = 1
+        while rounded < capacity { rounded <<= 1 }
+        self.capacity = rounded
+        // `Digest.zero` marks a free entry: no SHA-256 output is zero in practice, and one
+        // that were is simply never cached (`verify` checks).
+        table = Mutex([Digest](repeating: .zero, count: rounded))
     }
 
     /// `key.verify(signature, for: message, domain: domain)`, remembered.
@@ -28,22 +36,13 @@ public final class SignatureCache: Sendable {
         hasher.update(signature.bytes)
         digest.withUnsafeBytes { hasher.update($0) }
         let entry = hasher.finalize()
-        if state.withLock({ $0.members.contains(entry) }) { return true }
+        let index = entry.withUnsafeBytes { Int(truncatingIfNeeded: $0.loadUnaligned(as: UInt64.self)) } & (capacity - 1)
+        if entry != .zero, table.withLock({ $0[index] == entry }) { return true }
         guard key.verify(signature, digest: digest) else { return false }
-        state.withLock { state in
-            guard state.members.insert(entry).inserted else { return }
-            state.order.append(entry)
-            if state.members.count > capacity {
-                state.members.remove(state.order[state.head])
-                state.head += 1
-            }
-            if state.head >= capacity {
-                state.order.removeFirst(state.head)
-                state.head = 0
-            }
-        }
+        if entry != .zero { table.withLock { $0[index] = entry } }
         return true
     }
 
-    public var count: Int { state.withLock { $0.members.count } }
+    /// Entries held: a walk over the whole table, for tests and reports.
+    public var count: Int { table.withLock { $0.count(where: { $0 != .zero }) } }
 }

@@ -5,7 +5,8 @@ import NIOCore
 import Glibc
 #endif
 
-/// Gives the free memory malloc holds back to the system, once a minute, off the loop.
+/// Gives the free memory malloc holds back to the system, once a minute, off the loop,
+/// and keeps malloc to few arenas.
 /// glibc keeps freed chunks in its arenas and returns only the top of a heap by itself,
 /// so a node whose tables all sat at their bounds still showed its resident memory
 /// creeping up in the soak (PERFORMANCE.md): in one node at 20 MB of its own memory, 5
@@ -35,6 +36,27 @@ enum MemoryTrim {
     }()
 
     static var isAvailable: Bool { mallocTrim != nil }
+
+    /// glibc makes up to eight malloc arenas per core, one more each time a thread finds
+    /// the others locked, and each keeps its own free chunks: the node's threads (the loop,
+    /// NIO's, the job runners, the API's) spread what a burst frees over many arenas, where
+    /// it stays resident. Two suffice for a node whose work is one loop. Call before the
+    /// node's threads start: arenas made earlier stay.
+    static let arenasMax: Int32 = 2
+
+    static func limitArenas() { _ = mallopt?(mallocArenaMax, arenasMax) }
+
+    /// `M_ARENA_MAX` of <malloc.h>.
+    private static let mallocArenaMax: Int32 = -8
+
+    private static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     static func trim() { _ = mallocTrim?(0) }
 }
