@@ -46,6 +46,16 @@ public final class ConsensusLog: Sendable {
         }
     }
 
+    /// Appends `records` durably and, when they hold a stable checkpoint, compacts the log
+    /// if it has grown past its threshold: what a replica's shell does with each group's
+    /// records.
+    public func appendCompacting(_ records: [PersistedRecord]) throws {
+        try append(records)
+        if records.contains(where: { if case .stableCheckpoint = $0 { return true } else { return false } }) {
+            try compactIfLarge()
+        }
+    }
+
     /// Every record, oldest first. A record that does not decode stops the node: the log
     /// is its promise not to double-sign, and a guess could break that promise.
     public func load() throws -> [PersistedRecord] {

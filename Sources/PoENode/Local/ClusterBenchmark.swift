@@ -205,7 +205,7 @@ public enum BenchmarkError: Error, CustomStringConvertible {
     }
 }
 
-private func until(seconds limit: Double, _ what: String, _ condition: () throws -> Bool) async throws {
+func until(seconds limit: Double, _ what: String, _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
     while !(try condition()) {
         guard ContinuousClock.now < deadline else { throw BenchmarkError.timedOut("waiting for \(what)") }

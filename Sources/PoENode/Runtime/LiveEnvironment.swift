@@ -64,10 +64,7 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
 
     func persist(_ records: [PersistedRecord]) throws(NodeHalt) {
         do {
-            try consensusLog.append(records)
-            if records.contains(where: { if case .stableCheckpoint = $0 { return true } else { return false } }) {
-                try consensusLog.compactIfLarge()
-            }
+            try consensusLog.appendCompacting(records)
         } catch {
             // Without its log the node cannot keep its promise never to double-sign.
             fatalError("consensus log write failed: \(error)")
