@@ -13,6 +13,7 @@ extension Replica {
         }
         pending.append(PendingRequest(request: request, arrivalTick: nowTicks))
         pendingKeys.insert(request.key)
+        proposalIdle?.arrivals += 1
     }
 
     /// The primary assigns sequence numbers to batches while the window has room.
@@ -29,13 +30,22 @@ extension Replica {
         // `pending` is in arrival order, so its head bounds every candidate's wait:
         // checking it first spares the set building below on most arrivals.
         guard isBatchDue(count: pending.count, oldestArrival: pending[0].arrivalTick) else { return }
+        if let idle = proposalIdle, idle.stillIdle(self) { return }
+        proposalIdle = nil
         let inLog = requestKeysInLog()
         var candidates = pending.filter { !inLog.contains($0.request.key) }[...]
-        while let oldest = candidates.first, nextSequence < highWatermark {
-            guard isBatchDue(count: candidates.count, oldestArrival: oldest.arrivalTick) else { return }
+        var proposed = false
+        while nextSequence < highWatermark {
+            guard let oldest = candidates.first, isBatchDue(count: candidates.count, oldestArrival: oldest.arrivalTick) else {
+                // Only when nothing was proposed: a proposal may commit and execute at once
+                // (a quorum's commits already held), which leaves `candidates` stale.
+                if !proposed { proposalIdle = ProposalIdle(self, candidates: candidates.count) }
+                return
+            }
             let chosen = Replica.batchPrefix(candidates.lazy.map(\.request), countMax: config.batchSizeMax)
             candidates = candidates.dropFirst(chosen.count)
             guard propose(Batch(requests: chosen)) else { return }
+            proposed = true
         }
     }
 
@@ -120,6 +130,7 @@ extension Replica {
         guard let signed = signAndSend(prepare, wrap: Message.prepare) else { return }
         slots[sequence, default: Slot()].prePrepare = m
         slots[sequence]?.prepares[id] = signed
+        proposalIdle = nil
         checkPrepared(sequence)
     }
 
@@ -186,6 +197,8 @@ extension Replica {
                 // What this replica forwards for the decided batch must be its certificate.
                 slots[sequence]?.otherPrePrepare = slot.prePrepare
                 slots[sequence]?.prePrepare = prePrepare
+                // The requests in the log changed: a primary must look at them again.
+                proposalIdle = nil
             }
             slots[sequence]?.decided = prePrepare.payload.batch
             executeReady()

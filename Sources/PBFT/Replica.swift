@@ -56,6 +56,41 @@ public struct Replica: Sendable {
         }
     }
 
+    /// The primary found no batch due among `candidates` requests (pending, not in its log)
+    /// with the replica in this state. Until a tick, an execution, a proposal, a checkpoint
+    /// or a view change moves the state, only new requests can make a batch due, and only
+    /// by count: `tryPropose` skips the search (a hash per request in flight, which ran on
+    /// every message and bounded throughput) until they could fill one.
+    struct ProposalIdle: Sendable {
+        let view: UInt64
+        let nowTicks: UInt64
+        let lastExecuted: UInt64
+        let nextSequence: UInt64
+        let stableSequence: UInt64
+        let candidates: Int
+        var arrivals = 0
+
+        init(_ replica: Replica, candidates: Int) {
+            view = replica.view
+            nowTicks = replica.nowTicks
+            lastExecuted = replica.lastExecuted
+            nextSequence = replica.nextSequence
+            stableSequence = replica.stable.sequence
+            self.candidates = candidates
+        }
+
+        func stillIdle(_ replica: Replica) -> Bool {
+            guard view == replica.view, nowTicks == replica.nowTicks, lastExecuted == replica.lastExecuted,
+                nextSequence == replica.nextSequence, stableSequence == replica.stable.sequence
+            else { return false }
+            // With no candidate left, a new request is the oldest, and due at once when
+            // nothing is in flight or the primary holds nothing back. With one left, those
+            // two did not hold (it would have been due) and still do not.
+            if candidates == 0 && arrivals > 0 { return false }
+            return candidates + arrivals < replica.config.batchSizeMax
+        }
+    }
+
     struct PendingRequest: Sendable {
         let request: ClientRequest
         var arrivalTick: UInt64
@@ -98,6 +133,8 @@ public struct Replica: Sendable {
     var lastOwnCheckpoint: Signed<Checkpoint>?
     var pending: [PendingRequest] = []
     var pendingKeys: Set<RequestKey> = []
+    /// Where `tryPropose` last found no batch due; see `ProposalIdle`.
+    var proposalIdle: ProposalIdle?
     var viewChangeVotes: [ReplicaID: Signed<ViewChange>] = [:]
     var myViewChange: Signed<ViewChange>?
     var lastNewView: Signed<NewView>?

@@ -54,6 +54,35 @@ import Testing
         #expect(proposed.first?.payload.sequence == 3)
     }
 
+    /// With no batch delay every request leaves on arrival, even after the primary found
+    /// nothing left to propose (it then skips its search only while nothing could be due).
+    @Test func withNoBatchDelayEachRequestLeavesOnArrivalWhileOthersAreInFlight() {
+        var h = Harness(n: 4, batchSizeMax: 3, batchDelayTicks: 0)
+        var sequences: [UInt64] = []
+        for client in 0..<4 {
+            sequences += prePrepares(h.step(0, .request(Harness.request(client: client, timestamp: 1)))).map(\.payload.sequence)
+        }
+        #expect(sequences == [1, 2, 3, 4])
+    }
+
+    /// Messages that move nothing the batch rule reads (a prepare of a batch in flight) do
+    /// not make the primary lose track of the requests it holds back: they leave when the
+    /// batch fills, or on the tick after the delay.
+    @Test func heldRequestsLeaveWhenTheBatchFillsWhateverMessagesCameBetween() {
+        var h = Harness(n: 4, batchSizeMax: 3, batchDelayTicks: 5)
+        let first = prePrepares(h.step(0, .request(Harness.request(client: 0, timestamp: 1))))
+        #expect(first.count == 1)
+        var proposed: [Signed<PrePrepare>] = []
+        for client in 1...2 {
+            proposed += prePrepares(h.step(0, .request(Harness.request(client: client, timestamp: 1))))
+            let prepare = h.sign(Prepare(view: 0, sequence: 1, digest: first[0].payload.batch.digest), as: ReplicaID(client))
+            proposed += prePrepares(h.step(0, .message(.prepare(prepare))))
+        }
+        #expect(proposed.isEmpty, "two held requests, one batch in flight")
+        proposed += prePrepares(h.step(0, .request(Harness.request(client: 3, timestamp: 1))))
+        #expect(proposed.map(\.payload.batch.requests.count) == [3], "the third fills the batch")
+    }
+
     /// A batch is closed at 1 MiB of operations as well as at its count, so that a
     /// pre-prepare fits a peer frame (4 MiB) whatever requests reach the primary.
     @Test func primaryClosesABatchAtItsByteBoundAndBackupsRefuseALargerOne() {
