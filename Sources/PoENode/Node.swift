@@ -72,7 +72,7 @@ public final class Node: NodeBackend, Sendable {
     /// port and starts consensus.
     public static func start(home: NodeHome, logger: Logger) async throws -> Node {
         let config = try home.config()
-        MemoryTrim.limitArenas()
+        MemoryTrim.configureMalloc()
         var logger = logger
         // Every line says which node it is from, for logs gathered from several nodes.
         logger[metadataKey: "node"] = "\(config.name)"

@@ -31,4 +31,25 @@ import Glibc
         for index in chunks.indices where index % 32 == 31 { free(chunks[index]) }
         #expect(before - after >= 16 * 1024, "at least 16 of the 46 MiB freed went back (\(before) KiB → \(after) KiB)")
     }
+
+    /// With the threshold fixed, a large block freed goes back at once, trim or not, even
+    /// when the blocks around it stay (a transient buffer the size of a checkpoint archive).
+    @Test func largeBlocksGoBackWhenFreedOnceMallocIsConfigured() throws {
+        try #require(MemoryTrim.isAvailable, "glibc's malloc is configurable")
+        // Left alone, glibc raises its threshold to the size of a large block freed: after
+        // this one, blocks below 2 MiB would come from the arena.
+        free(malloc(2 << 20))
+        MemoryTrim.configureMalloc()
+        let size = 512 << 10
+        let blocks = (0..<96).map { _ -> UnsafeMutableRawPointer in
+            let block = malloc(size)!
+            memset(block, 0x5A, size)
+            return block
+        }
+        let before = Self.ownMemoryKiB()
+        for index in blocks.indices where index % 2 == 0 { free(blocks[index]) }
+        let after = Self.ownMemoryKiB()
+        for index in blocks.indices where index % 2 == 1 { free(blocks[index]) }
+        #expect(before - after >= 16 * 1024, "at least 16 of the 24 MiB freed went back without a trim (\(before) KiB → \(after) KiB)")
+    }
 }

@@ -30,6 +30,7 @@ final class OrderingReplica: @unchecked Sendable {
     private let tickMilliseconds: Int64
     private let published = NIOLockedValueBox(Published())
     private var ticker: RepeatedTask?
+    private var loopStarted = false
 
     // Confined to the loop thread.
     private var replica: Replica
@@ -87,6 +88,7 @@ final class OrderingReplica: @unchecked Sendable {
         }
         loop.name = "poe.ordering.loop.\(index)"
         loop.start()
+        loopStarted = true
         let inbox = self.inbox
         let tick = TimeAmount.milliseconds(tickMilliseconds)
         ticker = group.next().scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in inbox.enqueue(.tick) }
@@ -99,7 +101,7 @@ final class OrderingReplica: @unchecked Sendable {
         ticker?.cancel()
         await network.stop()
         inbox.close()
-        while !status.finished { try? await Task.sleep(for: .milliseconds(5)) }
+        while loopStarted && !status.finished { try? await Task.sleep(for: .milliseconds(5)) }
         try? await group.shutdownGracefully()
     }
 

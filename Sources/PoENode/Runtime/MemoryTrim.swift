@@ -40,14 +40,27 @@ enum MemoryTrim {
     /// glibc makes up to eight malloc arenas per core, one more each time a thread finds
     /// the others locked, and each keeps its own free chunks: the node's threads (the loop,
     /// NIO's, the job runners, the API's) spread what a burst frees over many arenas, where
-    /// it stays resident. Two suffice for a node whose work is one loop. Call before the
-    /// node's threads start: arenas made earlier stay.
+    /// it stays resident. Two suffice for a node whose work is one loop.
     static let arenasMax: Int32 = 2
 
-    static func limitArenas() { _ = mallopt?(mallocArenaMax, arenasMax) }
+    /// Blocks from this size up are mapped on their own and unmapped when freed. glibc
+    /// starts at 128 KiB but raises the bar to the size of each large block freed, so after
+    /// the first checkpoint every archive encoding (the whole state, half a megabyte and
+    /// growing with the anchors) was carved from an arena and stayed resident until the
+    /// next trim: in the soak the samples between trims rose with the state. A fixed
+    /// threshold keeps such transient buffers out of the arenas.
+    static let mmapThresholdBytes: Int32 = 128 << 10
 
-    /// `M_ARENA_MAX` of <malloc.h>.
+    /// Sets the arena count and the fixed mmap threshold; call before the node's threads
+    /// start (arenas made earlier stay).
+    static func configureMalloc() {
+        _ = mallopt?(mallocArenaMax, arenasMax)
+        _ = mallopt?(mallocMmapThreshold, mmapThresholdBytes)
+    }
+
+    /// `M_ARENA_MAX` and `M_MMAP_THRESHOLD` of <malloc.h>.
     private static let mallocArenaMax: Int32 = -8
+    private static let mallocMmapThreshold: Int32 = -3
 
     private static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
         #if canImport(Glibc)
