@@ -39,7 +39,7 @@ extension Replica {
             guard let oldest = candidates.first, isBatchDue(count: candidates.count, oldestArrival: oldest.arrivalTick) else {
                 // Only when nothing was proposed: a proposal may commit and execute at once
                 // (a quorum's commits already held), which leaves `candidates` stale.
-                if !proposed { proposalIdle = ProposalIdle(self, candidates: candidates.count) }
+                if !proposed { proposalIdle = ProposalIdle(self, candidates: candidates) }
                 return
             }
             let chosen = Replica.batchPrefix(candidates.lazy.map(\.request), countMax: config.batchSizeMax)

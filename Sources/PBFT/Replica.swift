@@ -57,37 +57,43 @@ public struct Replica: Sendable {
     }
 
     /// The primary found no batch due among `candidates` requests (pending, not in its log)
-    /// with the replica in this state. Until a tick, an execution, a proposal, a checkpoint
-    /// or a view change moves the state, only new requests can make a batch due, and only
-    /// by count: `tryPropose` skips the search (a hash per request in flight, which ran on
-    /// every message and bounded throughput) until they could fill one.
+    /// with the replica in this state. Until an execution, a proposal, a checkpoint or a
+    /// view change moves the state, only two things can make a batch due: new requests, by
+    /// count, and ticks, by the oldest candidate's wait. `tryPropose` skips its search (a
+    /// hash per request in flight, which ran on every message and every tick and bounded
+    /// throughput) until one of them could.
     struct ProposalIdle: Sendable {
         let view: UInt64
-        let nowTicks: UInt64
         let lastExecuted: UInt64
         let nextSequence: UInt64
         let stableSequence: UInt64
         let candidates: Int
+        /// When the oldest candidate arrived (nil: none).
+        let oldestArrival: UInt64?
         var arrivals = 0
 
-        init(_ replica: Replica, candidates: Int) {
+        init(_ replica: Replica, candidates: ArraySlice<PendingRequest>) {
             view = replica.view
-            nowTicks = replica.nowTicks
             lastExecuted = replica.lastExecuted
             nextSequence = replica.nextSequence
             stableSequence = replica.stable.sequence
-            self.candidates = candidates
+            self.candidates = candidates.count
+            oldestArrival = candidates.first?.arrivalTick
         }
 
         func stillIdle(_ replica: Replica) -> Bool {
-            guard view == replica.view, nowTicks == replica.nowTicks, lastExecuted == replica.lastExecuted,
+            guard view == replica.view, lastExecuted == replica.lastExecuted,
                 nextSequence == replica.nextSequence, stableSequence == replica.stable.sequence
             else { return false }
-            // With no candidate left, a new request is the oldest, and due at once when
-            // nothing is in flight or the primary holds nothing back. With one left, those
-            // two did not hold (it would have been due) and still do not.
-            if candidates == 0 && arrivals > 0 { return false }
+            guard let oldestArrival else {
+                // With no candidate left, a new request is the oldest, and due at once when
+                // nothing is in flight or the primary holds nothing back.
+                return arrivals == 0
+            }
+            // With one left, those two did not hold (it would have been due) and still do
+            // not; it becomes due by count, or by its wait.
             return candidates + arrivals < replica.config.batchSizeMax
+                && replica.nowTicks - oldestArrival < replica.config.batchDelayTicks
         }
     }
 
