@@ -10,19 +10,21 @@ import Testing
     let clients = (0..<3).map { PrivateKey.deterministic(seed: "tracker-client-\($0)").publicKey }
 
     @Test func aRequestIsOrderedAtItsFPlusOnethDeliveryAndNotBefore() throws {
-        let tracker = DeliveryTracker(requests: 6, clients: clients, needed: 2)
+        let tracker = DeliveryTracker(requests: 6, clients: clients, needed: 2, replicas: 3)
         let request = tracker.request(4)
         #expect(request.client == clients[1] && request.timestamp == 2, "request i is client i % 3's, timestamp i / 3 + 1")
         tracker.record([request.key])
         #expect(tracker.orderedAt(4) == nil && tracker.orderedCount == 0, "one delivery of two needed")
         tracker.record([request.key, tracker.request(0).key])
         #expect(tracker.orderedAt(4) != nil && tracker.orderedCount == 1)
+        #expect(tracker.deliveredEverywhereCount == 0)
         tracker.record([request.key])
         #expect(tracker.orderedCount == 1, "a third delivery orders nothing again")
+        #expect(tracker.deliveredEverywhereCount == 1, "but the request has left every replica")
     }
 
     @Test func deliveriesOfUnknownRequestsAreIgnored() {
-        let tracker = DeliveryTracker(requests: 3, clients: clients, needed: 1)
+        let tracker = DeliveryTracker(requests: 3, clients: clients, needed: 1, replicas: 1)
         let stranger = ClientRequest(
             client: PrivateKey.deterministic(seed: "stranger").publicKey, timestamp: 1, operation: [],
             signature: tracker.request(0).signature)
@@ -32,7 +34,7 @@ import Testing
     }
 
     @Test func requestsCarryEightBytesAndNoSignature() {
-        let tracker = DeliveryTracker(requests: 300, clients: clients, needed: 1)
+        let tracker = DeliveryTracker(requests: 300, clients: clients, needed: 1, replicas: 1)
         let request = tracker.request(258)
         #expect(request.operation == [2, 1, 0, 0, 0, 0, 0, 0], "the index, little-endian")
         #expect(request.signature.bytes == [UInt8](repeating: 0, count: 64))

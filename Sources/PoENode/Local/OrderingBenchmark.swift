@@ -45,7 +45,7 @@ public struct OrderingBenchmark {
             windowSize: 64, batchSizeMax: Limits.batchRequestsMax, batchDelayTicks: batchDelayTicks,
             viewChangeTimeoutTicks: 400, retransmitTicks: 200, pendingRequestsMax: outstanding + 64)
         let tracker = DeliveryTracker(
-            requests: requests + sequentialRequests, clients: clientKeys, needed: config.quorum.weak)
+            requests: requests + sequentialRequests, clients: clientKeys, needed: config.quorum.weak, replicas: nodes)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("poe-ordering-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -83,7 +83,10 @@ public struct OrderingBenchmark {
         }
     }
 
-    /// Keeps `outstanding` requests in flight until the first `requests` are ordered.
+    /// Keeps `outstanding` requests in flight until the first `requests` are ordered. In
+    /// flight means not yet delivered by every replica: a replica holds each request until
+    /// it executes it, within a bound, and one that lags behind the f+1 that order a
+    /// request would otherwise fill its pending list and drop requests for good.
     private func burst(
         _ replicas: [OrderingReplica], _ tracker: DeliveryTracker, _ request: (Int) -> ClientRequest, outstanding: Int
     ) async throws -> (seconds: Double, latencies: [Double]) {
@@ -95,7 +98,7 @@ public struct OrderingBenchmark {
             guard ContinuousClock.now < deadline else {
                 throw BenchmarkError.timedOut("\(requests - tracker.orderedCount) requests never ordered\(stallNote(replicas))")
             }
-            while next < requests && next - tracker.orderedCount < outstanding {
+            while next < requests && next - tracker.deliveredEverywhereCount < outstanding {
                 submitted[next] = .now
                 try handOver(request(next), to: replicas)
                 next += 1
@@ -127,7 +130,10 @@ public struct OrderingBenchmark {
     }
 
     private func stallNote(_ replicas: [OrderingReplica]) -> String {
-        replicas.compactMap(\.status.stalled).first.map { " (\($0))" } ?? ""
+        let stalled = replicas.compactMap(\.status.stalled)
+        let refused = replicas.filter { $0.status.pendingFull > 0 }.map { "replica \($0.index) refused \($0.status.pendingFull) with its pending list full" }
+        let notes = stalled + refused
+        return notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"
     }
 }
 
@@ -138,17 +144,21 @@ final class DeliveryTracker: Sendable {
     private struct State {
         var deliveries: [Int]
         var orderedAt: [ContinuousClock.Instant?]
-        var ordered: Int = 0
+        var ordered = 0
+        var deliveredEverywhere = 0
     }
 
     let clients: [PublicKey]
     let needed: Int
+    let replicas: Int
     private let clientIndex: [PublicKey: Int]
     private let state: NIOLockedValueBox<State>
 
-    init(requests: Int, clients: [PublicKey], needed: Int) {
+    init(requests: Int, clients: [PublicKey], needed: Int, replicas: Int) {
+        precondition(needed >= 1 && needed <= replicas)
         self.clients = clients
         self.needed = needed
+        self.replicas = replicas
         clientIndex = Dictionary(uniqueKeysWithValues: clients.enumerated().map { ($1, $0) })
         state = NIOLockedValueBox(State(deliveries: Array(repeating: 0, count: requests), orderedAt: Array(repeating: nil, count: requests)))
     }
@@ -180,11 +190,13 @@ final class DeliveryTracker: Sendable {
                     state.orderedAt[index] = now
                     state.ordered += 1
                 }
+                if state.deliveries[index] == replicas { state.deliveredEverywhere += 1 }
             }
         }
     }
 
     var orderedCount: Int { state.withLockedValue { $0.ordered } }
+    var deliveredEverywhereCount: Int { state.withLockedValue { $0.deliveredEverywhere } }
 
     func orderedAt(_ index: Int) -> ContinuousClock.Instant? { state.withLockedValue { $0.orderedAt[index] } }
 }

@@ -45,6 +45,8 @@ final class OrderingReplica: @unchecked Sendable {
     struct Published: Sendable {
         var view: UInt64 = 0
         var invalidMessages = 0
+        /// Requests refused because the pending list was full (never ordered from here).
+        var pendingFull = 0
         /// Why this replica cannot go on, if it cannot: the benchmark has no state to
         /// transfer, so a replica that falls behind a stable checkpoint stops ordering.
         var stalled: String?
@@ -161,6 +163,7 @@ final class OrderingReplica: @unchecked Sendable {
         published.withLockedValue {
             $0.view = view
             $0.invalidMessages = invalidMessages
+            $0.pendingFull = replica.counters.pendingFull
             $0.stalled = stalled
         }
     }
