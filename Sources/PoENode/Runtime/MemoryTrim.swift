@@ -48,10 +48,10 @@ enum MemoryTrim {
 
     /// Blocks from this size up are mapped on their own and unmapped when freed. glibc
     /// starts at 128 KiB but raises the bar to the size of each large block freed, so after
-    /// the first checkpoint every archive encoding (the whole state, half a megabyte and
-    /// growing with the anchors) was carved from an arena and stayed resident until the
-    /// next trim: in the soak the samples between trims rose with the state. A fixed
-    /// threshold keeps such transient buffers out of the arenas.
+    /// the first checkpoint an archive encoding (the whole state, half a megabyte and
+    /// growing with the anchors) is carved from an arena and stays resident until the
+    /// next trim. A fixed threshold keeps such transient buffers out of the arenas (it did
+    /// not by itself flatten the soak's samples: the 10 s trim did).
     static let mmapThresholdBytes: Int32 = 128 << 10
 
     /// Sets the arena count and the fixed mmap threshold; call before the node's threads
