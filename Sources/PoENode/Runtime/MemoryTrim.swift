@@ -5,17 +5,16 @@ import NIOCore
 import Glibc
 #endif
 
-/// Gives the free memory malloc holds back to the system every ten seconds, off the loop,
+/// Gives the free memory malloc holds back to the system once a minute, off the loop,
 /// and keeps malloc to few arenas.
 /// glibc keeps freed chunks in its arenas and returns only the top of a heap by itself,
 /// so a node whose tables all sat at their bounds still showed its resident memory
 /// creeping up in the soak (PERFORMANCE.md): in one node at 20 MB of its own memory, 5
 /// MB were free chunks that one `malloc_trim` gave back.
 enum MemoryTrim {
-    /// jemalloc's default decay for unused dirty pages. Once a minute was too seldom: what
-    /// the node allocates and frees between two trims grows with the state (a checkpoint
-    /// reads all of it), and at 60 s the soak's samples swung by 5–8 MB, more each half hour.
-    static let intervalSeconds: Int64 = 10
+    /// A trim every 10 s was tried (jemalloc's decay) and the soak's trend was no better
+    /// (PERFORMANCE.md).
+    static let intervalSeconds: Int64 = 60
 
     /// Starts the periodic trim on `loop`'s timer; the trim itself runs on a utility
     /// queue, since it walks every arena and must not hold up the network's loop.
@@ -51,7 +50,7 @@ enum MemoryTrim {
     /// the first checkpoint an archive encoding (the whole state, half a megabyte and
     /// growing with the anchors) is carved from an arena and stays resident until the
     /// next trim. A fixed threshold keeps such transient buffers out of the arenas (it did
-    /// not by itself flatten the soak's samples: the 10 s trim did).
+    /// not flatten the soak's trend: PERFORMANCE.md).
     static let mmapThresholdBytes: Int32 = 128 << 10
 
     /// Sets the arena count and the fixed mmap threshold; call before the node's threads
