@@ -198,9 +198,12 @@ public struct ClusterBenchmark {
 
 public enum BenchmarkError: Error, CustomStringConvertible {
     case timedOut(String)
+    /// A node refused the benchmark's input outright (its inbox was full).
+    case refused(String)
     public var description: String {
         switch self {
         case .timedOut(let what): return "benchmark timed out: \(what)"
+        case .refused(let what): return "benchmark input refused: \(what)"
         }
     }
 }

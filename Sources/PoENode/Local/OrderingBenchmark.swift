@@ -125,14 +125,15 @@ public struct OrderingBenchmark {
 
     private func handOver(_ request: ClientRequest, to replicas: [OrderingReplica]) throws {
         for replica in replicas where !replica.submit(request) {
-            throw BenchmarkError.timedOut("replica \(replica.index)'s inbox is full")
+            throw BenchmarkError.refused("replica \(replica.index)'s inbox is full")
         }
     }
 
     private func stallNote(_ replicas: [OrderingReplica]) -> String {
         let stalled = replicas.compactMap(\.status.stalled)
         let refused = replicas.filter { $0.status.pendingFull > 0 }.map { "replica \($0.index) refused \($0.status.pendingFull) with its pending list full" }
-        let notes = stalled + refused
+        let invalid = replicas.filter { $0.status.invalidMessages > 0 }.map { "replica \($0.index) dropped \($0.status.invalidMessages) invalid messages" }
+        let notes = stalled + refused + invalid
         return notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))"
     }
 }
