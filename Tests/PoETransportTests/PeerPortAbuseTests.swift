@@ -12,6 +12,9 @@ struct LoneNode {
     let events: EventLog
     let group: MultiThreadedEventLoopGroup
 
+    /// The handshake deadline is the longest allowed unless `tune` sets it: a full test
+    /// run can starve a test's task for seconds, and a connection it opened must not be
+    /// closed by the deadline before the test gets to what it checks.
     static func start(_ tune: (inout PeerNetworkConfig) -> Void = { _ in }) async throws -> LoneNode {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         let events = EventLog()
@@ -19,6 +22,7 @@ struct LoneNode {
             var config = PeerNetworkConfig(
                 nodeKey: PrivateKey.deterministic(seed: "lone"), chainID: "test-chain", peers: [:],
                 listen: PeerAddress(host: "127.0.0.1", port: port))
+            config.handshakeTimeoutMilliseconds = PeerNetworkConfig.handshakeTimeoutMillisecondsMax
             tune(&config)
             return PeerNetwork(config: config, group: group, onMessage: { _, _ in }) { events.add($0) }
         }
@@ -26,8 +30,15 @@ struct LoneNode {
     }
 
     /// A plain TCP connection to the node, from `source` (any address of 127/8 is loopback).
-    func connect(from source: String = "127.0.0.1") async throws -> any Channel {
+    /// `firstBytes` are written by the event loop the moment the connection is up, so they
+    /// reach the node before any deadline of its, however long the test's task waits.
+    func connect(from source: String = "127.0.0.1", firstBytes: [UInt8] = []) async throws -> any Channel {
         try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if !firstBytes.isEmpty { try channel.pipeline.syncOperations.addHandler(SendOnActive(firstBytes)) }
+                }
+            }
             .bind(to: SocketAddress(ipAddress: source, port: 0))
             .connect(host: "127.0.0.1", port: port).get()
     }
@@ -38,21 +49,31 @@ struct LoneNode {
     }
 }
 
-/// The attack that found these bounds: a 4 MiB length prefix, then bytes, never a handshake.
-func sendOversizedFrame(on channel: any Channel) async {
-    var flood = channel.allocator.buffer(capacity: 4 + 65_536)
-    flood.writeInteger(UInt32(4 << 20))
-    flood.writeRepeatingByte(0xAB, count: 65_536)
-    try? await channel.writeAndFlush(flood)  // the node may close before the write completes
+/// Writes its bytes as soon as the connection is active; the node may close before the
+/// write completes.
+final class SendOnActive: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        context.fireChannelActive()
+    }
 }
+
+/// The attack that found these bounds: a 4 MiB length prefix, then bytes, never a handshake.
+let oversizedFrame: [UInt8] = withUnsafeBytes(of: UInt32(4 << 20).bigEndian, Array.init)
+    + [UInt8](repeating: 0xAB, count: 65_536)
 
 @Suite(.serialized) struct PeerPortAbuseTests {
     @Test func oversizedPrefixBeforeTheHandshakeClosesTheConnection() async throws {
-        // A deadline far away, so that only the prefix can close the connection: on a
-        // machine starved by a full test run, a 5 s deadline once closed it first.
-        let node = try await LoneNode.start { $0.handshakeTimeoutMilliseconds = 60_000 }
-        let raw = try await node.connect()
-        await sendOversizedFrame(on: raw)
+        // The prefix leaves with the connection, and the deadline is a minute away, so only
+        // the prefix can close it: in a full test run whose task waited minutes between
+        // connecting and writing, the deadline once closed it first.
+        let node = try await LoneNode.start()
+        let raw = try await node.connect(firstBytes: oversizedFrame)
         // Without the 4 MiB body, and for the prefix, not the deadline.
         #expect(try await eventually(seconds: 30) { !raw.isActive })
         #expect(try await eventually(seconds: 30) { node.network.stats.handshakesRefused(.oversizedFrame) == 1 })
@@ -132,9 +153,7 @@ func sendOversizedFrame(on channel: any Channel) async {
     /// then a summary of what was held back.
     @Test func refusalEventsAreRateLimitedAndCountsStayExact() async throws {
         let node = try await LoneNode.start { $0.refusalEventIntervalMilliseconds = 1_000 }
-        var flooders: [any Channel] = []
-        for _ in 0..<5 { flooders.append(try await node.connect()) }
-        for flooder in flooders { await sendOversizedFrame(on: flooder) }
+        for _ in 0..<5 { _ = try await node.connect(firstBytes: oversizedFrame) }
         #expect(try await eventually(seconds: 2) { node.network.stats.handshakesRefused(.oversizedFrame) == 5 })
 
         func reported() -> (events: Int, summarized: Int) {
