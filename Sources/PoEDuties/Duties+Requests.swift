@@ -12,15 +12,21 @@ extension Duties {
         ownRequests[request.key] = OwnRequest(request: request, sentTick: ticks)
     }
 
-    /// Executed requests are done; a waiting one of the same client with a lower nonce
-    /// can never execute (PBFT's timestamp rule), so its client is told to sign it again.
-    mutating func settleOwnRequests(executed: [RequestKey]) {
-        for key in executed where key.client == nodeKey { ownNonce = max(ownNonce, key.timestamp) }
+    /// Executed requests are done. A waiting one of the same client with a lower nonce, or
+    /// a different one with the same nonce (a client that signed two transactions with one
+    /// nonce), can never execute (PBFT's timestamp rule), so its client is told to sign it
+    /// again rather than left reading "pending" for ever.
+    mutating func settleOwnRequests(executed: [ClientRequest]) {
+        for request in executed where request.client == nodeKey { ownNonce = max(ownNonce, request.timestamp) }
         guard !ownRequests.isEmpty else { return }
         var highest: [PublicKey: UInt64] = [:]
-        for key in executed {
-            ownRequests[key] = nil
-            highest[key.client] = max(highest[key.client] ?? 0, key.timestamp)
+        for request in executed {
+            if let own = ownRequests[request.key], own.request != request {
+                refuse(request.key, reason: "another transaction of this account with nonce \(request.timestamp) was ordered first; "
+                    + "sign it again with a higher nonce")
+            }
+            ownRequests[request.key] = nil
+            highest[request.client] = max(highest[request.client] ?? 0, request.timestamp)
         }
         for key in sortedOwnRequestKeys() {
             if let top = highest[key.client], key.timestamp < top { refuse(key) }
@@ -39,11 +45,12 @@ extension Duties {
         }
     }
 
-    mutating func refuse(_ key: RequestKey) {
+    mutating func refuse(
+        _ key: RequestKey, reason: String = "a later nonce of this account was ordered first; sign it again with a higher nonce"
+    ) {
         guard let own = ownRequests.removeValue(forKey: key) else { return }
         counters.requestsRefused += 1
-        actions.append(
-            .refuse(own.request, reason: "a later nonce of this account was ordered first; sign it again with a higher nonce"))
+        actions.append(.refuse(own.request, reason: reason))
     }
 
     mutating func onTick() {

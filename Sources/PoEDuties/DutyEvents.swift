@@ -38,7 +38,7 @@ public struct LedgerFacts: Sendable, Equatable {
 public struct BatchFacts: Sendable, Equatable {
     public let height: UInt64
     /// Every request the batch executed (ordered, whether the ledger accepted it or not).
-    public let executed: [RequestKey]
+    public let executed: [ClientRequest]
     /// Jobs the batch created that this node must attest.
     public let assignments: [JobAssignment]
     /// Jobs whose attestation by this node the ledger recorded in this batch.
@@ -50,7 +50,7 @@ public struct BatchFacts: Sendable, Equatable {
     public let equivocations: [Equivocation]
 
     public init(
-        height: UInt64, executed: [RequestKey], assignments: [JobAssignment] = [], attested: [Digest] = [],
+        height: UInt64, executed: [ClientRequest], assignments: [JobAssignment] = [], attested: [Digest] = [],
         settled: [Digest] = [], equivocations: [Equivocation] = []
     ) {
         self.height = height

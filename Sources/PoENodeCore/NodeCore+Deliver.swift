@@ -49,7 +49,7 @@ extension NodeCore {
             }
         }
         return BatchFacts(
-            height: receipt.height, executed: requests.map(\.key), assignments: assignments, attested: attested,
+            height: receipt.height, executed: requests, assignments: assignments, attested: attested,
             settled: receipt.settledJobs, equivocations: equivocations)
     }
 

@@ -279,7 +279,7 @@ import Testing
         var duties = Self.duties()
         _ = Self.started(&duties)
         _ = duties.step(.requestAccepted(Self.request(1)))
-        _ = duties.step(.batchApplied(BatchFacts(height: 11, executed: [Self.request(1).key])))
+        _ = duties.step(.batchApplied(BatchFacts(height: 11, executed: [Self.request(1)])))
         #expect(duties.ownRequestCount == 0)
         #expect(!Self.ticks(&duties, 8).contains(.resend(Self.request(1))))
     }
@@ -288,13 +288,28 @@ import Testing
         var duties = Self.duties()
         _ = Self.started(&duties)
         _ = duties.step(.requestAccepted(Self.request(1)))
-        let actions = duties.step(.batchApplied(BatchFacts(height: 11, executed: [Self.request(2).key])))
+        let actions = duties.step(.batchApplied(BatchFacts(height: 11, executed: [Self.request(2)])))
         guard case .refuse(let refused, let reason)? = actions.first else {
             Issue.record("expected a refusal, got \(actions)")
             return
         }
         #expect(refused == Self.request(1))
         #expect(reason.contains("later nonce"))
+    }
+
+    @Test func aRequestWhoseNonceWentToAnotherTransactionIsRefusedWithAReason() {
+        var duties = Self.duties()
+        _ = Self.started(&duties)
+        _ = duties.step(.requestAccepted(Self.request(1)))
+        let other = ClientRequest.signed(by: Self.clientKey, timestamp: 1, operation: Array("another op".utf8))
+        let actions = duties.step(.batchApplied(BatchFacts(height: 11, executed: [other])))
+        guard case .refuse(let refused, let reason)? = actions.first else {
+            Issue.record("expected a refusal, got \(actions)")
+            return
+        }
+        #expect(refused == Self.request(1))
+        #expect(reason.contains("another transaction of this account with nonce 1"))
+        #expect(duties.ownRequestCount == 0)
     }
 
     @Test func afterAStateInstallTheClientTableSaysWhichRequestsExecutedAndWhichWereOvertaken() {
