@@ -165,8 +165,15 @@ struct JobWaiter {
         let end = clock.now + .seconds(timeoutSeconds)
         var last: JobProgress?
         var printed = clock.now
+        var unreachable = false
         while clock.now < end {
-            let progress = try await poll()
+            guard let progress = try await poll() else {
+                if !unreachable { print("unreachable  the node does not answer; waiting for it until --timeout") }
+                unreachable = true
+                try await Task.sleep(for: JobWaiter.pollInterval)
+                continue
+            }
+            unreachable = false
             if progress != last {
                 print(progress.line)
                 printed = clock.now
@@ -201,17 +208,29 @@ struct JobWaiter {
         }
     }
 
-    private func poll() async throws -> JobProgress {
-        let transaction: TransactionStatusResponse
+    /// The job's progress, or nil while the node cannot be reached (it may be restarting:
+    /// the wait goes on until --timeout).
+    private func poll() async throws -> JobProgress? {
+        let transaction: TransactionStatusResponse?
         do {
             transaction = try await client.transactionStatus(transactionID)
         } catch where error.isNotFound {
-            return JobProgress(transaction: nil, job: nil)
+            transaction = nil
         } catch {
+            if error.isUnreachable { return nil }
             throw error.failure
         }
-        guard transaction.status == "committed" else { return JobProgress(transaction: transaction, job: nil) }
-        let job = try await calling { () async throws(NodeClientError) in try await client.job(jobID) }
-        return JobProgress(transaction: transaction, job: job)
+        if let transaction, transaction.status == "committed" {
+            let job = try await calling { () async throws(NodeClientError) in try await client.job(jobID) }
+            return JobProgress(transaction: transaction, job: job)
+        }
+        guard transaction == nil || transaction?.status == "pending" else { return JobProgress(transaction: transaction, job: nil) }
+        // A node that caught up by state transfer holds no receipt of the heights it
+        // skipped, so it cannot find a transaction ordered in one of them; but the job that
+        // transaction created is in the state it installed, under an ID only this
+        // submitter's nonce and spec give.
+        guard let job = try? await client.job(jobID) else { return JobProgress(transaction: transaction, job: nil) }
+        return JobProgress(
+            transaction: TransactionStatusResponse(status: "committed", height: job.submitHeight, jobID: jobID.hex), job: job)
     }
 }

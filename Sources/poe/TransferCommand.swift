@@ -56,8 +56,19 @@ struct TransactionWaiter {
 
     func run() async throws {
         let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        var last = "pending"
         while ContinuousClock.now < deadline {
-            let status = try await calling { () async throws(NodeClientError) in try await client.transactionStatus(id) }
+            let status: TransactionStatusResponse
+            do {
+                status = try await client.transactionStatus(id)
+            } catch {
+                // Not seen (yet), or a node restarting: keep asking until the timeout.
+                guard error.isNotFound || error.isUnreachable else { throw error.failure }
+                last = error.isNotFound ? "not seen by the node" : "the node unreachable"
+                try await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            last = status.status
             switch status.status {
             case "committed":
                 print("committed at height \(status.height ?? 0)")
@@ -67,6 +78,6 @@ struct TransactionWaiter {
             default: try await Task.sleep(for: .milliseconds(200))
             }
         }
-        throw CommandFailure("still pending after \(timeoutSeconds) s")
+        throw CommandFailure("timed out after \(timeoutSeconds) s; last state: \(last)")
     }
 }

@@ -22,4 +22,10 @@ public enum NodeClientError: Error, Equatable, Sendable, CustomStringConvertible
         if case .http(404, _, _) = self { return true }
         return false
     }
+
+    /// No answer at all: the node is down, restarting, or the address is wrong.
+    public var isUnreachable: Bool {
+        if case .unreachable = self { return true }
+        return false
+    }
 }
