@@ -30,14 +30,20 @@ extension NodeCore {
 
     /// The replica still wants the state at `sequence` (it asks once per retry period).
     /// A download whose source sent nothing for a period is asked again from its first
-    /// missing chunk; after three such periods, or with no download, the start is asked
-    /// of every peer and the first to answer becomes the source.
+    /// missing chunk; after three such periods the source is given up, and not taken
+    /// again for this checkpoint (a peer that answers the start first and then nothing
+    /// would otherwise hold the transfer for ever) unless every peer was; with no
+    /// download, the start is asked of every peer and the first to answer becomes the
+    /// source.
     func requestState(_ sequence: UInt64) {
-        if var download = stateDownload, download.sequence == sequence, download.quietPeriods < 3 {
+        if var download = stateDownload, download.sequence == sequence {
             download.quietPeriods += 1
-            if download.quietPeriods > 1 { askNextWindow(&download) }
-            stateDownload = download
-            return
+            if download.quietPeriods < 3 {
+                if download.quietPeriods > 1 { askNextWindow(&download) }
+                stateDownload = download
+                return
+            }
+            refuseStateSource(download.source, sequence: sequence)
         }
         stateDownload = nil
         environment.observe(.log(.info, "behind the stable checkpoint; fetching state", ["sequence": "\(sequence)"]))
@@ -64,7 +70,14 @@ extension NodeCore {
             return
         }
         stateDownload = nil
-        if try !receiveState(sequence, archive: download.assembled()) { stateSourcesRefused.peers.insert(peer) }
+        if try !receiveState(sequence, archive: download.assembled()) { refuseStateSource(peer, sequence: sequence) }
+    }
+
+    /// A source not to take again for this checkpoint's state, until every peer was one.
+    func refuseStateSource(_ peer: PublicKey, sequence: UInt64) {
+        if stateSourcesRefused.sequence != sequence { stateSourcesRefused = (sequence, []) }
+        stateSourcesRefused.peers.insert(peer)
+        if stateSourcesRefused.peers.count >= config.replicas.count - 1 { stateSourcesRefused.peers = [] }
     }
 
     /// Asks the download's source for the window of chunks from the first one missing.
