@@ -9,96 +9,29 @@ import PoEWire
 /// once can serve it; and a node whose own archive holds the checkpoint it must fetch
 /// resumes from it without asking anyone.
 extension NodeCore {
-    /// Serves chunks of the archived state at `sequence` from `offset`, if this node holds
-    /// it: the first chunk alone for a request of the start (asked of every peer, and only
-    /// the first to answer becomes the source), else a window. The receiver checks the
-    /// whole against the checkpoint digest a quorum signed, so serving is never trusted.
-    func serveState(_ sequence: UInt64, offset: UInt64, to peer: PublicKey) {
-        guard let archive = environment.checkpoints.read(sequence: sequence), offset < archive.count else { return }
-        guard archive.count <= PeerMessage.stateArchiveBytesMax else {
+    /// Serves the archived state at `sequence`, if this node holds it. The receiver checks
+    /// it against the checkpoint digest a quorum signed, so serving is never trusted.
+    func serveState(_ sequence: UInt64, to peer: PublicKey) {
+        guard let archive = environment.checkpoints.read(sequence: sequence) else { return }
+        guard archive.count <= PeerMessage.snapshotBytesMax else {
             environment.observe(.log(.warning, "state archive over the transfer bound", ["bytes": "\(archive.count)"]))
             return
         }
-        let size = settings.stateChunkBytes
-        var start = Int(offset) - Int(offset) % size
-        for _ in 0..<(offset == 0 ? 1 : NodeCore.stateChunksPerRequest) where start < archive.count {
-            let chunk = Array(archive[start..<min(archive.count, start + size)])
-            outbox.append((.stateResponse(sequence: sequence, offset: UInt64(start), total: UInt64(archive.count), chunk: chunk), peer))
-            start += size
-        }
-    }
-
-    /// The replica still wants the state at `sequence` (it asks once per retry period).
-    /// A download whose source sent nothing for a period is asked again from its first
-    /// missing chunk; after three such periods the source is given up, and not taken
-    /// again for this checkpoint (a peer that answers the start first and then nothing
-    /// would otherwise hold the transfer for ever) unless every peer was; with no
-    /// download, the start is asked of every peer and the first to answer becomes the
-    /// source.
-    func requestState(_ sequence: UInt64) {
-        if var download = stateDownload, download.sequence == sequence {
-            download.quietPeriods += 1
-            if download.quietPeriods < 3 {
-                if download.quietPeriods > 1 { askNextWindow(&download) }
-                stateDownload = download
-                return
-            }
-            refuseStateSource(download.source, sequence: sequence)
-        }
-        stateDownload = nil
-        environment.observe(.log(.info, "behind the stable checkpoint; fetching state", ["sequence": "\(sequence)"]))
-        outbox.append((.stateRequest(sequence: sequence, offset: 0), nil))
-    }
-
-    /// A chunk of the archive the replica wants: kept, the next window asked for once this
-    /// one is in, and the whole installed once complete.
-    func receiveStateChunk(
-        _ sequence: UInt64, offset: UInt64, total: UInt64, chunk: [UInt8], from peer: PublicKey
-    ) throws(NodeHalt) {
-        guard let target = replica.stateTransfer, target.sequence == sequence else { return }
-        if stateSourcesRefused.sequence != sequence { stateSourcesRefused = (sequence, []) }
-        if stateDownload?.sequence != sequence { stateDownload = nil }
-        if stateDownload == nil {
-            guard offset == 0, !stateSourcesRefused.peers.contains(peer) else { return }
-            stateDownload = StateDownload(
-                sequence: sequence, source: peer, total: Int(total), chunkSize: chunk.count)
-        }
-        guard var download = stateDownload, download.add(chunk, offset: offset, total: total, from: peer) else { return }
-        guard download.isComplete else {
-            if download.firstMissing >= download.requestedUpTo { askNextWindow(&download) }
-            stateDownload = download
-            return
-        }
-        stateDownload = nil
-        if try !receiveState(sequence, archive: download.assembled()) { refuseStateSource(peer, sequence: sequence) }
-    }
-
-    /// A source not to take again for this checkpoint's state, until every peer was one.
-    func refuseStateSource(_ peer: PublicKey, sequence: UInt64) {
-        if stateSourcesRefused.sequence != sequence { stateSourcesRefused = (sequence, []) }
-        stateSourcesRefused.peers.insert(peer)
-        if stateSourcesRefused.peers.count >= config.replicas.count - 1 { stateSourcesRefused.peers = [] }
-    }
-
-    /// Asks the download's source for the window of chunks from the first one missing.
-    func askNextWindow(_ download: inout StateDownload) {
-        download.requestedUpTo = download.firstMissing + download.chunkSize * NodeCore.stateChunksPerRequest
-        outbox.append((.stateRequest(sequence: download.sequence, offset: UInt64(download.firstMissing)), download.source))
+        outbox.append((.stateResponse(sequence: sequence, archive: archive), peer))
     }
 
     /// Installs a fetched state after checking it against the digest the replica wants
     /// (the stable checkpoint's, certified by a quorum): a lying peer changes nothing.
-    /// False when the archive is not the certified state.
-    func receiveState(_ sequence: UInt64, archive bytes: [UInt8]) throws(NodeHalt) -> Bool {
-        guard let target = replica.stateTransfer, target.sequence == sequence else { return true }
+    func receiveState(_ sequence: UInt64, archive bytes: [UInt8]) throws(NodeHalt) {
+        guard let target = replica.stateTransfer, target.sequence == sequence else { return }
         guard let archive = try? StateArchive.decode(wireBytes: bytes), archive.sequence == sequence,
             let root = archive.root(ifCertifiedBy: target.digest)
         else {
             counters.invalidPeerMessages += 1
             environment.observe(.log(.warning, "a peer's state does not match the certified checkpoint", ["sequence": "\(sequence)"]))
-            return false
+            return
         }
-        guard install(archive, root: root) else { return true }
+        guard install(archive, root: root) else { return }
         do { try environment.checkpoints.write(bytes, sequence: sequence) } catch {
             counters.checkpointWriteFailures += 1
         }
@@ -107,7 +40,6 @@ extension NodeCore {
         environment.observe(.log(.info, "state transferred", ["sequence": "\(sequence)"]))
         try stepDuties(.stateInstalled(ledgerFacts(), clientTable: archive.clientTable))
         try step(.stateTransferred(archive.stateSnapshot(root: root)))
-        return true
     }
 
     /// The state at the checkpoint the replica must fetch, from this node's own archive:

@@ -19,14 +19,10 @@ public final class NodeCore: @unchecked Sendable {
     public struct Settings: Sendable {
         public var name: String
         public var duties: Duties.Settings
+        /// Recent transactions whose fate the API answers from memory.
         /// Recent transactions' fates kept in memory; older ones are read from the ledger
         /// (`orderedStatus`), so this bounds a fast path, not what a client can learn.
         public var transactionIndexMax = 8_192
-        /// The piece of a state archive this node serves per message. Below the maximum
-        /// only in the simulator, whose small archives then travel in many chunks.
-        public var stateChunkBytes = PeerMessage.stateChunkBytesMax {
-            didSet { precondition((1...PeerMessage.stateChunkBytesMax).contains(stateChunkBytes), "state chunk size out of range") }
-        }
 
         public init(name: String, duties: Duties.Settings) {
             self.name = name
@@ -80,12 +76,6 @@ public final class NodeCore: @unchecked Sendable {
     var checkpointRootHeight: UInt64 = 0
     var reportedView: UInt64
     var archivesPrunedBelow: UInt64 = 0
-    /// The state archive being fetched, and the peers whose archive for that sequence
-    /// failed the certified digest (at most n - 1).
-    var stateDownload: StateDownload?
-    /// Chunks a peer sends per request for a state archive: 8 MiB in flight at most.
-    static let stateChunksPerRequest = 8
-    var stateSourcesRefused: (sequence: UInt64, peers: Set<PublicKey>) = (0, [])
     /// Per replica, the highest checkpoint sequence and view seen in its valid messages.
     var seenCheckpoints: [UInt64]
     var seenViews: [UInt64]
@@ -200,9 +190,8 @@ public final class NodeCore: @unchecked Sendable {
             try submit(request, fromClient: false)
         case .blobRequest(let digest): serveBlob(digest, to: peer)
         case .blobResponse(let digest, let bytes): try receiveBlob(digest, bytes: bytes)
-        case .stateRequest(let sequence, let offset): serveState(sequence, offset: offset, to: peer)
-        case .stateResponse(let sequence, let offset, let total, let chunk):
-            try receiveStateChunk(sequence, offset: offset, total: total, chunk: chunk, from: peer)
+        case .stateRequest(let sequence): serveState(sequence, to: peer)
+        case .stateResponse(let sequence, let archive): try receiveState(sequence, archive: archive)
         }
     }
 
@@ -289,7 +278,8 @@ public final class NodeCore: @unchecked Sendable {
                 if let snapshot = try resumeFromOwnArchive((sequence, digest)) {
                     followUps.append(.stateTransferred(snapshot))
                 } else {
-                    requestState(sequence)
+                    environment.observe(.log(.info, "behind the stable checkpoint; fetching state", ["sequence": "\(sequence)"]))
+                    outbox.append((.stateRequest(sequence: sequence), nil))
                 }
             }
         }

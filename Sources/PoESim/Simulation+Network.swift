@@ -16,16 +16,11 @@ extension Simulation {
                 return
             }
             misbehave(index, behaviour, consensus, to: targets)
-        case .stateResponse(_, let offset, _, _) where nodes[index].behaviour != nil && index % 2 == 1:
-            // A Byzantine peer of odd index answers the start of a state and then nothing:
-            // the receiver must give it up as a source and find another.
-            if offset == 0 { for target in targets { send(message, from: index, to: target) } }
-        case .stateResponse(let sequence, let offset, let total, let chunk) where nodes[index].behaviour != nil:
-            // A Byzantine peer of even index serves a forged state; the receiver must refuse it.
-            var forged = chunk
-            forged[forged.count / 2] ^= 0x5A
-            let message = PeerMessage.stateResponse(sequence: sequence, offset: offset, total: total, chunk: forged)
-            for target in targets { send(message, from: index, to: target) }
+        case .stateResponse(let sequence, let archive) where nodes[index].behaviour != nil:
+            // A Byzantine peer serves a forged state; the receiver must refuse it.
+            var forged = archive
+            if !forged.isEmpty { forged[forged.count / 2] ^= 0x5A }
+            for target in targets { send(.stateResponse(sequence: sequence, archive: forged), from: index, to: target) }
         case .request, .blobRequest, .blobResponse, .stateRequest, .stateResponse:
             for target in targets { send(message, from: index, to: target) }
         }

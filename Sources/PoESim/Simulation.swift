@@ -277,8 +277,6 @@ final class Simulation {
         handle(index, .peer(keys[source].publicKey, message.wireBytes))
     }
 
-    static let stateChunkBytes = 512
-
     private func start(_ index: Int) {
         precondition(nodes[index].core == nil, "node \(index) is already running")
         nodes[index].incarnation += 1
@@ -289,14 +287,10 @@ final class Simulation {
         duties.requestResendTicks = 30
         duties.attestationResubmitHeights = 8
         duties.unsafeIgnoreJobsAfterStateInstall = options.unsafeIgnoreJobsAfterStateInstall
-        var settings = NodeCore.Settings(name: "sim-\(index)", duties: duties)
-        // Small chunks, so that the simulator's archives (a few KiB) travel in many pieces,
-        // through loss, duplication, restarts and Byzantine sources.
-        settings.stateChunkBytes = Simulation.stateChunkBytes
         let core: NodeCore
         do {
             core = try NodeCore(
-                settings: settings, genesis: genesis, config: config,
+                settings: NodeCore.Settings(name: "sim-\(index)", duties: duties), genesis: genesis, config: config,
                 nodeKey: keys[index], ledger: nodes[index].disk.ledger, restoring: nodes[index].disk.records,
                 signatures: signatures, environment: environment)
         } catch {

@@ -79,7 +79,7 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
     func send(_ message: PeerMessage, to peer: PublicKey) { network.send(message.wireBytes, to: peer) }
 
     func broadcast(_ message: PeerMessage) {
-        if case .stateRequest(let sequence, _) = message { noteStateRequest(sequence) }
+        if case .stateRequest(let sequence) = message { noteStateRequest(sequence) }
         network.broadcast(message.wireBytes)
     }
 
