@@ -385,7 +385,7 @@ public final class NodeCore: @unchecked Sendable {
     /// transaction unordered in the ledger (or by the API just before the loop looks), and
     /// every batch the loop applies records its receipts here, so the ledger cannot know
     /// better. Asking it anyway cost a ledger read per poll on the queue the loop commits
-    /// through (9 % of a benchmark's CPU, where clients poll their transfers). A refused
+    /// through (7 % of the CPU of `poe bench`'s burst, whose clients poll). A refused
     /// transaction may still have been ordered through another node, so the ledger is
     /// asked for those, and for the ones memory lost (evicted, or before a restart).
     public func transactionStatus(_ id: Digest) -> TransactionStatus? {
