@@ -25,7 +25,7 @@ struct StakingOptions: ParsableArguments {
         let id = try await calling { () async throws(NodeClientError) in try await client.submit(transaction) }
         print("transaction  \(id.hex) (nonce \(transaction.nonce))")
         guard wait else { return }
-        try await TransactionWaiter(client: client, id: id, timeoutSeconds: timeout).run()
+        try await TransactionWaiter.follow(transaction, client: client, timeoutSeconds: timeout)
     }
 
     func signer() throws -> PrivateKey {

@@ -44,40 +44,17 @@ struct TransferCommand: AsyncParsableCommand {
         let id = try await calling { () async throws(NodeClientError) in try await client.submit(transaction) }
         print("transaction  \(id.hex) (nonce \(transaction.nonce))")
         guard wait else { return }
-        try await TransactionWaiter(client: client, id: id, timeoutSeconds: timeout).run()
+        try await TransactionWaiter.follow(transaction, client: client, timeoutSeconds: timeout)
     }
 }
 
-/// Follows a transaction until it is committed, rejected or refused, printing its fate.
-struct TransactionWaiter {
-    let client: NodeClient
-    let id: Digest
-    let timeoutSeconds: Int
-
-    func run() async throws {
-        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
-        var last = "pending"
-        while ContinuousClock.now < deadline {
-            let status: TransactionStatusResponse
-            do {
-                status = try await client.transactionStatus(id)
-            } catch {
-                // Not seen (yet), or a node restarting: keep asking until the timeout.
-                guard error.isNotFound || error.isUnreachable else { throw error.failure }
-                last = error.isNotFound ? "not seen by the node" : "the node unreachable"
-                try await Task.sleep(for: .milliseconds(200))
-                continue
-            }
-            last = status.status
-            switch status.status {
-            case "committed":
-                print("committed at height \(status.height ?? 0)")
-                return
-            case "rejected": throw CommandFailure("rejected at height \(status.height ?? 0): \(status.reason ?? "")")
-            case "refused": throw CommandFailure("refused, never ordered: \(status.reason ?? "")")
-            default: try await Task.sleep(for: .milliseconds(200))
-            }
-        }
-        throw CommandFailure("timed out after \(timeoutSeconds) s; last state: \(last)")
+extension TransactionWaiter {
+    /// Follows `transaction` and prints its fate; any end but a commit is a failure.
+    static func follow(_ transaction: SignedTransaction, client: NodeClient, timeoutSeconds: Int) async throws {
+        let waiter = TransactionWaiter(client: client, transaction: transaction, timeoutSeconds: timeoutSeconds)
+        let outcome = try await calling { () async throws(NodeClientError) in try await waiter.run() }
+        let line = outcome.line(transactionID: transaction.id.hex, nonce: transaction.nonce)
+        guard outcome.isCommitted else { throw CommandFailure(line) }
+        print(line)
     }
 }
