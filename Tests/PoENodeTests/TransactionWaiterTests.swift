@@ -15,15 +15,21 @@ import Testing
         return waiter
     }
 
+    /// Runs `body` with a fake node's API served on a free loopback port.
+    static func withLiveNode(_ body: @escaping @Sendable (FakeBackend, Int) async throws -> Void) async throws {
+        let backend = try FakeBackend()
+        try await NodeClientLiveTests.liveApp(backend).test(.live) { testClient in
+            try await body(backend, try #require(testClient.port))
+        }
+    }
+
     static func transfer(nonce: UInt64, amount: UInt64) -> SignedTransaction {
         SignedTransaction.make(
             signer: TestKeys.account(7), nonce: nonce, body: .transfer(to: TestKeys.account(6).publicKey, amount: amount))
     }
 
     @Test func aCommittedTransferEndsCommitted() async throws {
-        let backend = try FakeBackend()
-        try await NodeClientLiveTests.liveApp(backend).test(.live) { testClient in
-            let port = try #require(testClient.port)
+        try await Self.withLiveNode { backend, port in
             let transaction = Self.transfer(nonce: 1, amount: 5)
             try backend.submit(transaction)
             let commit = Task {
@@ -40,9 +46,7 @@ import Testing
     /// here the ledger spends nonce 1 with another transfer while the node's own status of
     /// the first stays pending, as it does on such a node.
     @Test func aSpentNonceWithNoReceiptHereSaysSoInsteadOfWaitingForEver() async throws {
-        let backend = try FakeBackend()
-        try await NodeClientLiveTests.liveApp(backend).test(.live) { testClient in
-            let port = try #require(testClient.port)
+        try await Self.withLiveNode { backend, port in
             let transaction = Self.transfer(nonce: 1, amount: 5)
             try backend.submit(transaction)
             let other = Self.transfer(nonce: 1, amount: 6)
@@ -57,9 +61,7 @@ import Testing
     }
 
     @Test func aPendingTransferWhoseNonceIsFreeWaitsUntilTheTimeout() async throws {
-        let backend = try FakeBackend()
-        try await NodeClientLiveTests.liveApp(backend).test(.live) { testClient in
-            let port = try #require(testClient.port)
+        try await Self.withLiveNode { backend, port in
             let transaction = Self.transfer(nonce: 1, amount: 5)
             try backend.submit(transaction)
             let outcome = try await Self.waiter(port, transaction, timeout: 1).run()
@@ -68,9 +70,7 @@ import Testing
     }
 
     @Test func aTransactionTheNodeNeverSawTimesOutAsNotSeen() async throws {
-        let backend = try FakeBackend()
-        try await NodeClientLiveTests.liveApp(backend).test(.live) { testClient in
-            let port = try #require(testClient.port)
+        try await Self.withLiveNode { backend, port in
             let outcome = try await Self.waiter(port, Self.transfer(nonce: 1, amount: 5), timeout: 1).run()
             #expect(outcome == .timedOut(seconds: 1, lastState: "not seen by the node"))
         }
