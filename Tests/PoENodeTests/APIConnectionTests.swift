@@ -112,6 +112,40 @@ import Glibc
         #expect(try await other.health())
     }
 
+    /// A request whose body trickles in (a byte every 200 ms: every byte is activity, so
+    /// the idle timeout never fires) is closed at its deadline and counted.
+    @Test func aTrickledBodyIsClosedAtItsDeadline() async throws {
+        let backend = try FakeBackend()
+        let port = try LoopbackPorts.reserve(1)
+        let app = makeAPIApplication(
+            backend: backend, host: "127.0.0.1", port: port, idleSeconds: 120, requestBaseSeconds: 1)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        try await Self.waitUntilServing(port: port)
+
+        let slow = try Self.idleConnection(port: port)
+        defer { close(slow) }
+        let head = Array("POST /blobs HTTP/1.1\r\nHost: node\r\nContent-Length: 1000\r\n\r\n".utf8)
+        #expect(send(slow, head, head.count, Int32(MSG_NOSIGNAL)) == head.count)
+        let started = ContinuousClock.now
+        var closed = false
+        for _ in 0..<300 where !closed {
+            var byte: UInt8 = 0x61
+            _ = send(slow, &byte, 1, Int32(MSG_NOSIGNAL))
+            var poller = pollfd(fd: slow, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 200) == 1 {
+                var answer: UInt8 = 0
+                closed = read(slow, &answer, 1) <= 0
+            }
+        }
+        #expect(closed, "the trickled request was closed")
+        #expect(ContinuousClock.now - started < .seconds(30), "at its deadline (1 s, and 1,000 bytes at the minimum rate), not at the idle timeout")
+        #expect(backend.requestMetrics.requestsTimedOut == 1)
+        // The server still serves.
+        let api = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 10)
+        #expect(try await api.health())
+    }
+
     @Test func idleAndHalfOpenConnectionsAreClosed() async throws {
         let backend = try FakeBackend()
         let app = makeAPIApplication(backend: backend, host: "127.0.0.1", port: 0, idleSeconds: 2)

@@ -31,6 +31,8 @@ public final class APIRequestMetrics: Sendable {
     private let connectionsGauge: Gauge
     private let refusedConnections: Counter
     private let refusedCount = NIOLockedValueBox(0)
+    private let timedOutRequests: Counter
+    private let timedOutCount = NIOLockedValueBox(0)
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -39,6 +41,9 @@ public final class APIRequestMetrics: Sendable {
         refusedConnections = registry.makeCounter(
             name: "poe_http_connections_refused_total",
             help: "API connections closed on accept: their address held APILimits.connectionsPerAddressMax already")
+        timedOutRequests = registry.makeCounter(
+            name: "poe_http_requests_timed_out_total",
+            help: "API connections closed because a request had not arrived whole by its deadline (APILimits.requestBaseSeconds)")
         for (method, path) in APIRequestMetrics.routes {
             for status in APIRequestMetrics.statusClasses { _ = counter(Series(method: method, route: path, status: status)) }
             _ = histogram(path)
@@ -60,6 +65,14 @@ public final class APIRequestMetrics: Sendable {
     func connectionRefused() {
         refusedCount.withLockedValue { $0 += 1 }
         refusedConnections.increment()
+    }
+
+    /// API connections closed for a request that had not arrived whole by its deadline, since start.
+    public var requestsTimedOut: Int { timedOutCount.withLockedValue { $0 } }
+
+    func requestTimedOut() {
+        timedOutCount.withLockedValue { $0 += 1 }
+        timedOutRequests.increment()
     }
 
     func connectionClosed() {

@@ -12,6 +12,13 @@ public enum APILimits {
     /// A connection with no request in progress for this long is closed, so idle or
     /// half-open connections do not pile up.
     public static let idleSeconds: Int64 = 30
+    /// Time a request has, from its head, to arrive whole: this plus its body at
+    /// `bodyBytesPerSecondMin` (a 2 MiB blob: 42 s). Past it the connection is closed, so
+    /// a body trickled a byte at a time, which the idle timeout never ends, cannot hold
+    /// a connection for ever.
+    public static let requestBaseSeconds: Int64 = 10
+    /// The slowest body upload a request is given time for.
+    public static let bodyBytesPerSecondMin = 64 << 10
     /// Connections open at once. Past it the server stops accepting: new ones wait in
     /// the kernel's listen queue (256) until one closes, and past that are refused.
     public static let connectionsMax = 512
@@ -58,15 +65,17 @@ public func makeAPIRouter<Backend: NodeBackend>(backend: Backend) -> Router<Basi
 public func makeAPIApplication<Backend: NodeBackend>(
     backend: Backend, host: String, port: Int, logger: Logger = Logger(label: "poe.api"),
     idleSeconds: Int64 = APILimits.idleSeconds, connectionsMax: Int = APILimits.connectionsMax,
-    connectionsPerAddressMax: Int = APILimits.connectionsPerAddressMax
+    connectionsPerAddressMax: Int = APILimits.connectionsPerAddressMax,
+    requestBaseSeconds: Int64 = APILimits.requestBaseSeconds
 ) -> some ApplicationProtocol {
     precondition(idleSeconds > 0, "the idle timeout must be positive")
     let addressLimit = APIAddressLimit(perAddressMax: connectionsPerAddressMax, metrics: backend.requestMetrics)
+    let requestDeadline = APIRequestDeadline(baseSeconds: requestBaseSeconds, metrics: backend.requestMetrics)
     return Application(
         router: makeAPIRouter(backend: backend),
         server: .http1(
             configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [addressLimit.handler()], idleTimeout: TimeAmount.seconds(idleSeconds))),
+                additionalChannelHandlers: [addressLimit.handler(), requestDeadline.handler()], idleTimeout: TimeAmount.seconds(idleSeconds))),
         configuration: ApplicationConfiguration(
             address: .hostname(host, port: port), serverName: "poe-node",
             availableConnectionsDelegate: APIConnectionLimit(max: connectionsMax, metrics: backend.requestMetrics)),

@@ -155,6 +155,12 @@ public struct NodeClient: Sendable {
         let text = String(describing: error)
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if text.contains("deadlineExceeded") || text.contains("Timeout") { return "timed out" }
+        // A node closes on accept a new connection from an address that holds its quota
+        // already (APILimits.connectionsPerAddressMax), which the client sees as this.
+        if text.contains("I/O on closed channel") || text.contains("remoteConnectionClosed") {
+            return "the node closed the connection without answering (it closes a new one from an address "
+                + "that holds \(APILimits.connectionsPerAddressMax) open already)"
+        }
         return text
     }
 }
