@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Poe: AsyncParsableCommand {
@@ -11,4 +12,29 @@ struct Poe: AsyncParsableCommand {
             SubmitCommand.self, JobCommand.self, ResultCommand.self, VerifyCommand.self, StatusCommand.self,
             RunCommand.self, SimCommand.self, BenchCommand.self,
         ])
+
+    /// ArgumentParser's own main, except that a parse error names a mistyped option when
+    /// there is one (`UnknownOption`).
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            if let unknown = UnknownOption.first(in: arguments, root: self) {
+                FileHandle.standardError.write(Data((unknown.message + "\n").utf8))
+                exit(withError: ExitCode.validationFailure)
+            }
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
