@@ -42,17 +42,29 @@ import Glibc
         return read(fd, &byte, 1) == 0
     }
 
-    /// Waits until the API on `port` answers `/health` (the application runs as `poe node`
-    /// runs it: HummingbirdTesting's server drops the connection cap, since
-    /// `ApplicationConfiguration.with` copies no connection delegate).
-    static func waitUntilServing(port: Int) async throws {
+    /// Runs the API of `backend` with these limits on a loopback port, as `poe node` runs it
+    /// (HummingbirdTesting's server would drop the connection cap, since
+    /// `ApplicationConfiguration.with` copies no connection delegate), and returns once it
+    /// answers `/health`. Cancel the task to stop it.
+    static func serving(
+        _ backend: FakeBackend, idleSeconds: Int64, connectionsMax: Int = APILimits.connectionsMax,
+        connectionsPerAddressMax: Int = APILimits.connectionsPerAddressMax,
+        requestBaseSeconds: Int64 = APILimits.requestBaseSeconds
+    ) async throws -> (port: Int, server: Task<Void, any Error>) {
+        let port = try LoopbackPorts.reserve(1)
+        let app = makeAPIApplication(
+            backend: backend, host: "127.0.0.1", port: port, idleSeconds: idleSeconds, connectionsMax: connectionsMax,
+            connectionsPerAddressMax: connectionsPerAddressMax, requestBaseSeconds: requestBaseSeconds)
+        let server = Task { try await app.runService() }
         let api = try NodeClient(baseURL: "http://127.0.0.1:\(port)", timeoutSeconds: 20)
         var up = false
         for _ in 0..<100 where !up {
             up = (try? await api.health()) == true
             if !up { try await Task.sleep(for: .milliseconds(50)) }
         }
+        if !up { server.cancel() }
         try #require(up, "the API came up")
+        return (port, server)
     }
 
     /// A flood of connections past the cap waits in the listen queue: the node holds at
@@ -60,11 +72,8 @@ import Glibc
     /// timeout, and serves the rest in turn.
     @Test func connectionsPastTheCapWaitAndAreServedInTurn() async throws {
         let backend = try FakeBackend()
-        let port = try LoopbackPorts.reserve(1)
-        let app = makeAPIApplication(backend: backend, host: "127.0.0.1", port: port, idleSeconds: 2, connectionsMax: 4)
-        let server = Task { try await app.runService() }
+        let (port, server) = try await Self.serving(backend, idleSeconds: 2, connectionsMax: 4)
         defer { server.cancel() }
-        try await Self.waitUntilServing(port: port)
 
         let flood = try (0..<12).map { _ in try Self.idleConnection(port: port) }
         defer { for fd in flood { close(fd) } }
@@ -95,12 +104,8 @@ import Glibc
     /// address is still served at once.
     @Test func oneAddressCannotTakeEverySlot() async throws {
         let backend = try FakeBackend()
-        let port = try LoopbackPorts.reserve(1)
-        let app = makeAPIApplication(
-            backend: backend, host: "127.0.0.1", port: port, idleSeconds: 120, connectionsPerAddressMax: 4)
-        let server = Task { try await app.runService() }
+        let (port, server) = try await Self.serving(backend, idleSeconds: 120, connectionsPerAddressMax: 4)
         defer { server.cancel() }
-        try await Self.waitUntilServing(port: port)
 
         let flood = try (0..<20).map { _ in try Self.idleConnection(port: port, from: "127.0.0.2") }
         defer { for fd in flood { close(fd) } }
@@ -116,12 +121,8 @@ import Glibc
     /// the idle timeout never fires) is closed at its deadline and counted.
     @Test func aTrickledBodyIsClosedAtItsDeadline() async throws {
         let backend = try FakeBackend()
-        let port = try LoopbackPorts.reserve(1)
-        let app = makeAPIApplication(
-            backend: backend, host: "127.0.0.1", port: port, idleSeconds: 120, requestBaseSeconds: 1)
-        let server = Task { try await app.runService() }
+        let (port, server) = try await Self.serving(backend, idleSeconds: 120, requestBaseSeconds: 1)
         defer { server.cancel() }
-        try await Self.waitUntilServing(port: port)
 
         let slow = try Self.idleConnection(port: port)
         defer { close(slow) }

@@ -155,11 +155,13 @@ public struct NodeClient: Sendable {
         let text = String(describing: error)
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if text.contains("deadlineExceeded") || text.contains("Timeout") { return "timed out" }
-        // A node closes on accept a new connection from an address that holds its quota
-        // already (APILimits.connectionsPerAddressMax), which the client sees as this.
+        // The client sees this when the node closes on accept a connection from an address
+        // at its quota (APILimits.connectionsPerAddressMax), closes a request that missed its
+        // deadline (APILimits.requestBaseSeconds), or stops mid-request.
         if text.contains("I/O on closed channel") || text.contains("remoteConnectionClosed") {
-            return "the node closed the connection without answering (it closes a new one from an address "
-                + "that holds \(APILimits.connectionsPerAddressMax) open already)"
+            return "the node closed the connection without answering: it does so when this address holds "
+                + "\(APILimits.connectionsPerAddressMax) connections already, when a request does not arrive "
+                + "whole by its deadline, or when the node stops"
         }
         return text
     }
