@@ -186,8 +186,29 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Commits to the whole state (see `LedgerSnapshot.stateRoot`). Costs a full read.
-    public func stateRoot() throws -> Digest { try snapshot().stateRoot }
+    /// Commits to the whole state (see `LedgerSnapshot.stateRoot`). Costs a full read, a
+    /// row at a time.
+    public func stateRoot() throws -> Digest { try streamSnapshot { _ in } }
+
+    /// The state as `LedgerSnapshot` encodes it, handed to `sink` in chunks of at least
+    /// `chunkBytes` (the last may be shorter), and its root: one read transaction, so one
+    /// height, and one row and one chunk in memory at a time, where `snapshot()` holds the
+    /// whole state twice over (rows, then their encoding). Checkpoints use this.
+    public func streamSnapshot(chunkBytes: Int = 64 << 10, to sink: ([UInt8]) throws -> Void) throws -> Digest {
+        precondition(chunkBytes > 0, "a chunk holds at least one byte")
+        return try read { store in
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(chunkBytes)
+            let root = try store.streamSnapshot { piece in
+                chunk.append(contentsOf: piece)
+                guard chunk.count >= chunkBytes else { return }
+                try sink(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+            if !chunk.isEmpty { try sink(chunk) }
+            return root
+        }
+    }
 
     /// Every state row, read in one transaction so it is one consistent height.
     public func snapshot() throws -> LedgerSnapshot { try read { try $0.snapshot() } }

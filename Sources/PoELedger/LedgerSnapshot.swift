@@ -21,29 +21,50 @@ public struct LedgerSnapshot: Sendable, Equatable {
     /// The state root: SHA-256 over a tag, the genesis digest, the counters, and one digest
     /// per table, each table hashed as its name, row count and rows' canonical encodings.
     public var stateRoot: Digest {
+        LedgerSnapshot.root(genesis: genesisDigest, meta: meta, tables: [
+            LedgerSnapshot.tableDigest("account", accounts),
+            LedgerSnapshot.tableDigest("validator", validators),
+            LedgerSnapshot.tableDigest("epochMember", epochMembers),
+            LedgerSnapshot.tableDigest("code", codes),
+            LedgerSnapshot.tableDigest("job", jobs),
+            LedgerSnapshot.tableDigest("attestation", attestations),
+            LedgerSnapshot.tableDigest("anchor", anchors),
+            LedgerSnapshot.tableDigest("evidence", evidence),
+        ])
+    }
+
+    /// The root over the table digests, in the order above (`Store.streamSnapshot` builds
+    /// it from a stream of rows, this type from rows in memory: one definition for both).
+    static func root(genesis: Digest, meta: LedgerMeta, tables: [Digest]) -> Digest {
+        precondition(tables.count == 8, "the state root covers eight tables")
         var writer = WireWriter()
         writer.writeString("poe/v1/state-root", bound: 64)
-        writer.write(genesisDigest)
+        writer.write(genesis)
         writer.write(meta)
-        writer.write(LedgerSnapshot.tableDigest("account", accounts))
-        writer.write(LedgerSnapshot.tableDigest("validator", validators))
-        writer.write(LedgerSnapshot.tableDigest("epochMember", epochMembers))
-        writer.write(LedgerSnapshot.tableDigest("code", codes))
-        writer.write(LedgerSnapshot.tableDigest("job", jobs))
-        writer.write(LedgerSnapshot.tableDigest("attestation", attestations))
-        writer.write(LedgerSnapshot.tableDigest("anchor", anchors))
-        writer.write(LedgerSnapshot.tableDigest("evidence", evidence))
+        for table in tables { writer.write(table) }
         return Digest.sha256(writer.bytes)
     }
 
     static func tableDigest<Row: WireEncodable>(_ name: String, _ rows: [Row]) -> Digest {
-        var hasher = SHA256Hasher()
-        var header = WireWriter()
-        header.writeString(name, bound: 64)
-        header.write(UInt64(rows.count))
-        hasher.update(header.bytes)
+        var hasher = TableHasher(name, count: rows.count)
         for row in rows { hasher.update(row.wireBytes) }
         return hasher.finalize()
+    }
+
+    /// One table's digest, a row at a time: its name and row count, then each row's encoding.
+    struct TableHasher: ~Copyable {
+        private var hasher = SHA256Hasher()
+
+        init(_ name: String, count: Int) {
+            var header = WireWriter()
+            header.writeString(name, bound: 64)
+            header.write(UInt64(count))
+            hasher.update(header.bytes)
+        }
+
+        mutating func update(_ rowBytes: [UInt8]) { hasher.update(rowBytes) }
+
+        consuming func finalize() -> Digest { hasher.finalize() }
     }
 
     /// Tokens held anywhere: balances, bonds, unbonding stakes, escrowed fees, burned.

@@ -47,7 +47,7 @@ struct Store {
     }
 
     func allAccounts() throws -> [AccountState] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT key, balance, nonce FROM account ORDER BY key")).map(accountRow)
+        try Row.fetchAll(try db.cachedStatement(sql: Store.accountsInOrder)).map(accountRow)
     }
 
     private func accountRow(_ row: Row) throws -> AccountState {
@@ -77,7 +77,7 @@ struct Store {
     }
 
     func allValidators() throws -> [ValidatorState] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Store.validatorColumns) FROM validator ORDER BY account")).map(validatorRow)
+        try Row.fetchAll(try db.cachedStatement(sql: Store.validatorsInOrder)).map(validatorRow)
     }
 
     /// The validators eligible for a new epoch: not jailed, bond at least the minimum;
@@ -112,7 +112,7 @@ struct Store {
     }
 
     func allEpochMembers() throws -> [EpochMember] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT epoch, nodeKey, account FROM epochMember ORDER BY epoch, nodeKey")).map(memberRow)
+        try Row.fetchAll(try db.cachedStatement(sql: Store.epochMembersInOrder)).map(memberRow)
     }
 
     private func memberRow(_ row: Row) throws -> EpochMember {
@@ -133,7 +133,7 @@ struct Store {
     }
 
     func allCodes() throws -> [CodeEntry] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT name, codeHash, owner, height FROM code ORDER BY name")).map(codeRow)
+        try Row.fetchAll(try db.cachedStatement(sql: Store.codesInOrder)).map(codeRow)
     }
 
     private func codeRow(_ row: Row) throws -> CodeEntry {
@@ -275,7 +275,7 @@ struct Store {
     }
 
     func allJobs() throws -> [JobState] {
-        try Data.fetchAll(try db.cachedStatement(sql: "SELECT body FROM job ORDER BY id")).map { try decode(JobState.self, $0, "job") }
+        try Row.fetchAll(try db.cachedStatement(sql: Store.jobsInOrder)).map(jobRow)
     }
 
     // MARK: attestations
@@ -306,8 +306,7 @@ struct Store {
     }
 
     func allAttestations() throws -> [AttestationRecord] {
-        try Data.fetchAll(try db.cachedStatement(sql: "SELECT body FROM attestation ORDER BY jobID, nodeKey"))
-            .map { try decode(AttestationRecord.self, $0, "attestation") }
+        try Row.fetchAll(try db.cachedStatement(sql: Store.attestationsInOrder)).map(attestationRow)
     }
 
     // MARK: anchors
@@ -322,7 +321,7 @@ struct Store {
     }
 
     func allAnchors() throws -> [AnchorEntry] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT jobID, digest, height FROM anchor ORDER BY jobID")).map(anchorRow)
+        try Row.fetchAll(try db.cachedStatement(sql: Store.anchorsInOrder)).map(anchorRow)
     }
 
     private func anchorRow(_ row: Row) throws -> AnchorEntry {
@@ -343,8 +342,7 @@ struct Store {
     }
 
     func allEvidence() throws -> [EvidenceRecord] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT nodeKey, jobID, height FROM evidence ORDER BY nodeKey, jobID"))
-            .map(evidenceRow)
+        try Row.fetchAll(try db.cachedStatement(sql: Store.evidenceInOrder)).map(evidenceRow)
     }
 
     /// The `limit` most recent evidence records, newest first (index `evidenceRecent`).
@@ -402,6 +400,70 @@ struct Store {
             genesisDigest: genesis, meta: meta, accounts: try allAccounts(), validators: try allValidators(),
             epochMembers: try allEpochMembers(), codes: try allCodes(), jobs: try allJobs(),
             attestations: try allAttestations(), anchors: try allAnchors(), evidence: try allEvidence())
+    }
+
+    /// Streams the state as `LedgerSnapshot` encodes it to `emit`, a piece at a time, and
+    /// returns its root (equal to `snapshot().stateRoot`). It holds one row at a time, so a
+    /// checkpoint costs the same memory whatever the size of the state.
+    func streamSnapshot(_ emit: ([UInt8]) throws -> Void) throws -> Digest {
+        guard let meta = try meta(), let genesis = try genesisDigest() else { throw LedgerError.corrupt("no meta row") }
+        var head = WireWriter()
+        head.write(genesis)
+        head.write(meta)
+        try emit(head.bytes)
+        let tables = [
+            try streamTable("account", Store.accountsInOrder, emit, accountRow),
+            try streamTable("validator", Store.validatorsInOrder, emit, validatorRow),
+            try streamTable("epochMember", Store.epochMembersInOrder, emit, memberRow),
+            try streamTable("code", Store.codesInOrder, emit, codeRow),
+            try streamTable("job", Store.jobsInOrder, emit, jobRow),
+            try streamTable("attestation", Store.attestationsInOrder, emit, attestationRow),
+            try streamTable("anchor", Store.anchorsInOrder, emit, anchorRow),
+            try streamTable("evidence", Store.evidenceInOrder, emit, evidenceRow),
+        ]
+        return LedgerSnapshot.root(genesis: genesis, meta: meta, tables: tables)
+    }
+
+    /// One table as `WireWriter.writeArray` encodes it (a 32-bit count, then the rows),
+    /// and its digest. `table` is both the SQL table and the name hashed into the root.
+    private func streamTable<T: WireEncodable>(
+        _ table: String, _ rowsInOrder: String, _ emit: ([UInt8]) throws -> Void, _ convert: (Row) throws -> T
+    ) throws -> Digest {
+        let count = try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM \(table)")) ?? 0
+        guard count <= LedgerSnapshot.rowCountMax else {
+            throw LedgerError.corrupt("\(count) rows in \(table), over a snapshot's bound of \(LedgerSnapshot.rowCountMax)")
+        }
+        var prefix = WireWriter()
+        prefix.write(UInt32(count))
+        try emit(prefix.bytes)
+        var hasher = LedgerSnapshot.TableHasher(table, count: count)
+        let rows = try Row.fetchCursor(try db.cachedStatement(sql: rowsInOrder))
+        var read = 0
+        while let row = try rows.next() {
+            let bytes = try convert(row).wireBytes
+            hasher.update(bytes)
+            try emit(bytes)
+            read += 1
+        }
+        // One read transaction holds both queries, so this is corruption, not a race.
+        guard read == count else { throw LedgerError.corrupt("\(table) counted \(count) rows and read \(read)") }
+        return hasher.finalize()
+    }
+
+    /// The state tables in primary-key order, as the snapshot and the root hold them.
+    private static let accountsInOrder = "SELECT key, balance, nonce FROM account ORDER BY key"
+    private static let validatorsInOrder = "SELECT \(validatorColumns) FROM validator ORDER BY account"
+    private static let epochMembersInOrder = "SELECT epoch, nodeKey, account FROM epochMember ORDER BY epoch, nodeKey"
+    private static let codesInOrder = "SELECT name, codeHash, owner, height FROM code ORDER BY name"
+    private static let jobsInOrder = "SELECT body FROM job ORDER BY id"
+    private static let attestationsInOrder = "SELECT body FROM attestation ORDER BY jobID, nodeKey"
+    private static let anchorsInOrder = "SELECT jobID, digest, height FROM anchor ORDER BY jobID"
+    private static let evidenceInOrder = "SELECT nodeKey, jobID, height FROM evidence ORDER BY nodeKey, jobID"
+
+    private func jobRow(_ row: Row) throws -> JobState { try decode(JobState.self, row["body"], "job") }
+
+    private func attestationRow(_ row: Row) throws -> AttestationRecord {
+        try decode(AttestationRecord.self, row["body"], "attestation")
     }
 
     /// Writes every row of `snapshot` into empty state tables, but for the anchors

@@ -102,21 +102,31 @@ extension NodeCore {
             guard let archive = ownArchive(sequence) else { return nil }
             return .checkpointDigest(sequence: sequence, appDigest: archive.ledger.stateRoot)
         }
-        let snapshot: LedgerSnapshot
-        do { snapshot = try ledger.snapshot() } catch { throw environment.halt("reading the ledger snapshot failed: \(error)") }
-        let root = snapshot.stateRoot
+        let root = try archiveState(at: sequence)
+        checkpointRoot = root
+        checkpointRootHeight = sequence
+        environment.observe(.checkpointTaken(sequence: sequence, stateRoot: root))
+        return .checkpointDigest(sequence: sequence, appDigest: root)
+    }
+
+    /// Streams the state into the archive at `sequence` and returns its root. A failed
+    /// write is counted and logged, not fatal (the node only serves no archive for this
+    /// checkpoint); the root is then read again without one.
+    private func archiveState(at sequence: UInt64) throws(NodeHalt) -> Digest {
         if let table = replica.clientTable(atCheckpoint: sequence) {
-            let archive = StateArchive(sequence: sequence, ledger: snapshot, clientTable: table)
-            do { try environment.checkpoints.write(archive.wireBytes, sequence: sequence) } catch {
+            var streamedRoot: Digest?
+            do {
+                try environment.checkpoints.write(sequence: sequence) { append in
+                    streamedRoot = try StateArchive.stream(sequence: sequence, ledger: ledger, clientTable: table, to: append)
+                }
+            } catch {
                 counters.checkpointWriteFailures += 1
                 environment.observe(
                     .log(.error, "writing the checkpoint archive failed", ["sequence": "\(sequence)", "error": "\(error)"]))
             }
+            if let streamedRoot { return streamedRoot }
         }
-        checkpointRoot = root
-        checkpointRootHeight = sequence
-        environment.observe(.checkpointTaken(sequence: sequence, snapshot: snapshot))
-        return .checkpointDigest(sequence: sequence, appDigest: root)
+        do { return try ledger.stateRoot() } catch { throw environment.halt("reading the ledger state failed: \(error)") }
     }
 
     /// Deletes archives below the stable checkpoint before the current one: the stable

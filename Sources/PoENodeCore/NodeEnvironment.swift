@@ -44,8 +44,10 @@ public protocol BlobHolding: Sendable {
 /// Durable state archives at checkpoints (`StateArchive` bytes), so that a node serves a
 /// stable checkpoint's state, and resumes from its own, after any restart.
 public protocol CheckpointStore: AnyObject {
-    /// Writes durably (the write is complete before this returns) or throws.
-    func write(_ archive: [UInt8], sequence: UInt64) throws
+    /// Writes durably the archive that `produce` hands to `append` in pieces (the write is
+    /// complete before this returns), or throws and leaves no archive at `sequence`: a
+    /// checkpoint streams the state from the ledger rather than holding it whole.
+    func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws
     /// The archive at `sequence`, nil when there is none (or it cannot be read).
     func read(sequence: UInt64) -> [UInt8]?
     func sequences() -> [UInt64]
@@ -57,14 +59,22 @@ public enum NodeEvent: Sendable {
     /// A committed batch was applied at `sequence` (again, after a restart, when the
     /// ledger already held it: `receipt` is then the stored one).
     case batchApplied(sequence: UInt64, requests: [ClientRequest], receipt: BatchReceipt)
-    /// The state at a checkpoint this node executed, as archived.
-    case checkpointTaken(sequence: UInt64, snapshot: LedgerSnapshot)
+    /// The state at a checkpoint this node executed was archived; its root is `stateRoot`
+    /// (the ledger is still at `sequence` while this is observed).
+    case checkpointTaken(sequence: UInt64, stateRoot: Digest)
     /// The state at a stable checkpoint was installed, from this node's own archive or a peer.
     case stateInstalled(sequence: UInt64, fromOwnArchive: Bool)
     /// A line for the node's log: what happened, at what level, with its context.
     case log(NodeLogLevel, String, [String: String])
     /// A duty action the interpreter performed (the node logs and counts them).
     case duty(DutyAction)
+}
+
+extension CheckpointStore {
+    /// Writes durably an archive held whole (one received from a peer).
+    public func write(_ archive: [UInt8], sequence: UInt64) throws {
+        try write(sequence: sequence) { append in try append(archive) }
+    }
 }
 
 public enum NodeLogLevel: Sendable {

@@ -1,4 +1,5 @@
 import PBFT
+import PoECrypto
 import PoELedger
 import PoEWire
 
@@ -20,6 +21,20 @@ struct StateArchive: WireCodable {
         self.sequence = sequence
         self.ledger = ledger
         self.clientTable = clientTable
+    }
+
+    /// Hands `append` the bytes of the archive at `sequence` (those of `wireBytes`) with
+    /// the ledger's state streamed from its tables, and returns the state root: the
+    /// checkpoint's memory does not grow with the state.
+    static func stream(
+        sequence: UInt64, ledger: Ledger, clientTable: ClientTable, to append: ([UInt8]) throws -> Void
+    ) throws -> Digest {
+        var head = WireWriter()
+        head.write(sequence)
+        try append(head.bytes)
+        let root = try ledger.streamSnapshot(to: append)
+        try append(clientTable.wireBytes)
+        return root
     }
 
     init(from reader: inout WireReader) throws(WireError) {

@@ -149,9 +149,15 @@ extension Simulation {
             guard nodes[index].honest else { return }
             checks.batchApplied(receipt, node: index)
             noteApplied(index, receipt)
-        case .checkpointTaken(let sequence, let snapshot):
+        case .checkpointTaken(let sequence, let root):
             guard nodes[index].honest else { return }
-            checks.rootAt(sequence, snapshot.stateRoot, node: index)
+            // The node streamed its root; the whole snapshot, read here, checks it too.
+            guard let snapshot = try? nodes[index].disk.ledger.snapshot(), snapshot.meta.height == sequence else {
+                violation("node \(index) archived checkpoint \(sequence) but its ledger cannot be read at that height")
+                return
+            }
+            if snapshot.stateRoot != root { violation("node \(index) streamed a root at \(sequence) other than its snapshot's") }
+            checks.rootAt(sequence, root, node: index)
             checks.ledgerChecked(snapshot, node: index, honestKeys: honestKeys)
         case .stateInstalled(let sequence, let own):
             if own { checks.localResumes += 1 } else { checks.stateTransfers += 1 }

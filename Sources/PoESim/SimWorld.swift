@@ -40,7 +40,11 @@ final class SimBlobs: BlobHolding, @unchecked Sendable {
 final class SimCheckpoints: CheckpointStore {
     var archives: [UInt64: [UInt8]] = [:]
 
-    func write(_ archive: [UInt8], sequence: UInt64) throws { archives[sequence] = archive }
+    func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
+        var archive: [UInt8] = []
+        try produce { archive.append(contentsOf: $0) }
+        archives[sequence] = archive
+    }
     func read(sequence: UInt64) -> [UInt8]? { archives[sequence] }
     func sequences() -> [UInt64] { archives.keys.sorted() }
     func remove(sequence: UInt64) { archives[sequence] = nil }

@@ -32,6 +32,50 @@ import Testing
         }
     }
 
+    /// Checkpoints stream the state instead of reading it whole: the stream must be the
+    /// snapshot's very bytes and root, whatever the chunk size.
+    @Test func aStreamedSnapshotHasTheSnapshotsBytesAndRoot() throws {
+        let driver = try busyDriver()
+        let finalized = try driver.submitJob()
+        for node in 0..<3 { try driver.attest(job: finalized, digest: Digest.sha256("r2"), node: node) }
+        try driver.attest(job: finalized, digest: Digest.sha256("wrong"), node: 3)
+        let open = try driver.submitJob()
+        try driver.attest(job: open, digest: Digest.sha256("r3"), node: 0)
+        let equivocation = TransactionBody.evidence(
+            first: Fixtures.attestation(job: open, digest: Digest.sha256("r3"), node: 0),
+            second: Fixtures.attestation(job: open, digest: Digest.sha256("r4"), node: 0))
+        #expect(try driver.run(Keys.account(6), equivocation).succeeded)
+        let snapshot = try driver.ledger.snapshot()
+        let tableSizes = [
+            snapshot.accounts.count, snapshot.validators.count, snapshot.epochMembers.count, snapshot.codes.count,
+            snapshot.jobs.count, snapshot.attestations.count, snapshot.anchors.count, snapshot.evidence.count,
+        ]
+        #expect(!tableSizes.contains(0), "every table holds a row: \(tableSizes)")
+        let whole = snapshot.wireBytes
+        for chunkBytes in [1, 100, 64 << 10] {
+            var chunks: [[UInt8]] = []
+            let root = try driver.ledger.streamSnapshot(chunkBytes: chunkBytes) { chunks.append($0) }
+            #expect(root == snapshot.stateRoot)
+            #expect(chunks.joined().elementsEqual(whole))
+            #expect(chunks.dropLast().allSatisfy { $0.count >= chunkBytes }, "only the last chunk may be short")
+        }
+        #expect(try driver.ledger.stateRoot() == snapshot.stateRoot)
+    }
+
+    @Test func aFailingSinkStopsTheStreamWithItsError() throws {
+        struct DiskFull: Error {}
+        let driver = try busyDriver()
+        var calls = 0
+        #expect(throws: DiskFull.self) {
+            _ = try driver.ledger.streamSnapshot(chunkBytes: 16) { _ in
+                calls += 1
+                if calls == 2 { throw DiskFull() }
+            }
+        }
+        #expect(calls == 2)
+        #expect(try driver.ledger.stateRoot() == driver.ledger.snapshot().stateRoot, "the ledger reads on")
+    }
+
     @Test func installReplacesAnOlderStateInPlace() throws {
         let ahead = try busyDriver()
         let behind = try Driver()

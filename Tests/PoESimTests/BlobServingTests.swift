@@ -25,7 +25,7 @@ import Testing
     struct MissingBlob: Error {}
 
     final class Checkpoints: CheckpointStore {
-        func write(_ archive: [UInt8], sequence: UInt64) throws {}
+        func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {}
         func read(sequence: UInt64) -> [UInt8]? { nil }
         func sequences() -> [UInt64] { [] }
         func remove(sequence: UInt64) {}

@@ -22,12 +22,19 @@ final class CheckpointFiles: CheckpointStore, @unchecked Sendable {
         }
     }
 
-    func write(_ archive: [UInt8], sequence: UInt64) throws {
+    func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
         let final = path(sequence)
         let temporary = folder.appendingPathComponent("\(sequence).tmp")
-        try writeSynced(archive, to: temporary.path)
+        do {
+            try writeSynced(to: temporary.path, produce)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
         guard rename(temporary.path, final.path) == 0 else {
-            throw CheckpointFileError("rename to \(final.path) failed: errno \(errno)")
+            let failure = CheckpointFileError("rename to \(final.path) failed: errno \(errno)")
+            try? FileManager.default.removeItem(at: temporary)
+            throw failure
         }
         try syncFolder()
     }
@@ -51,15 +58,17 @@ final class CheckpointFiles: CheckpointStore, @unchecked Sendable {
 
     private func path(_ sequence: UInt64) -> URL { folder.appendingPathComponent("\(sequence).state") }
 
-    private func writeSynced(_ bytes: [UInt8], to path: String) throws {
+    private func writeSynced(to path: String, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw CheckpointFileError("open \(path) failed: errno \(errno)") }
         defer { close(descriptor) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { throw CheckpointFileError("write \(path) failed: errno \(errno)") }
-            written += count
+        try produce { bytes in
+            var written = 0
+            while written < bytes.count {
+                let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+                guard count > 0 else { throw CheckpointFileError("write \(path) failed: errno \(errno)") }
+                written += count
+            }
         }
         guard fsync(descriptor) == 0 else { throw CheckpointFileError("fsync \(path) failed: errno \(errno)") }
     }

@@ -161,8 +161,8 @@ final class LiveEnvironment: NodeEnvironment, @unchecked Sendable {
             guard sequence > heightApplied else { return }
             heightApplied = sequence
             noteBatch(sequence: sequence, requests: requests, receipt: receipt)
-        case .checkpointTaken(let sequence, _):
-            logger.debug("checkpoint archived", metadata: ["sequence": "\(sequence)"])
+        case .checkpointTaken(let sequence, let root):
+            logger.debug("checkpoint archived", metadata: ["sequence": "\(sequence)", "root": "\(root.short)"])
         case .stateInstalled(let sequence, _):
             heightApplied = max(heightApplied, sequence)
             stateRequests = nil
