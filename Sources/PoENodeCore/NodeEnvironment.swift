@@ -45,8 +45,9 @@ public protocol BlobHolding: Sendable {
 /// stable checkpoint's state, and resumes from its own, after any restart.
 public protocol CheckpointStore: AnyObject {
     /// Writes durably the archive that `produce` hands to `append` in pieces (the write is
-    /// complete before this returns), or throws and leaves no archive at `sequence`: a
-    /// checkpoint streams the state from the ledger rather than holding it whole.
+    /// complete before this returns), or throws and leaves what was at `sequence` before
+    /// (an earlier archive or none): a checkpoint streams the state from the ledger
+    /// rather than holding it whole. `produce` reads the ledger, so `append` must not.
     func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws
     /// The archive at `sequence`, nil when there is none (or it cannot be read).
     func read(sequence: UInt64) -> [UInt8]?
