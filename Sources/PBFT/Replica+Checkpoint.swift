@@ -101,6 +101,7 @@ extension Replica {
         stateTransfer = nil
         stateTransferAskedTick = nil
         lastExecuted = snapshot.sequence
+        lastProgressTick = nowTicks
         clientTable = snapshot.clientTable
         stableClientTable = snapshot.clientTable
         snapshots = [:]

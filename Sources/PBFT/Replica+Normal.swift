@@ -217,6 +217,7 @@ extension Replica {
                 fresh.append(request)
             }
             lastExecuted = sequence
+            lastProgressTick = nowTicks
             actions.append(.deliver(sequence: sequence, requests: fresh))
             if !fresh.isEmpty && status == .normal { viewChangesInARow = 0 }
             if sequence % config.checkpointInterval == 0 { snapshots[sequence] = clientTable }

@@ -13,8 +13,8 @@ extension Replica {
             // (A wider "f+1 say I am behind" rule was tried and lost liveness in the
             // simulator: a lagging replica that cannot catch up in the current view must
             // still be able to vote it out.)
-            if stateTransfer == nil, nowTicks >= requestTimersStartTick, let oldest = pending.map(\.arrivalTick).min(),
-                nowTicks - max(oldest, requestTimersStartTick) >= timeout
+            if stateTransfer == nil, nowTicks >= requestTimersStartTick,
+                requestWaitedTooLong(timeout: timeout) || idleChainWaitedTooLong(timeout: timeout)
             {
                 startViewChange(to: view + 1)
             }
@@ -31,6 +31,22 @@ extension Replica {
         if stateTransfer != nil, nowTicks - (stateTransferAskedTick ?? 0) >= 2 * config.retransmitTicks || stateTransferAskedTick == nil {
             askForState()
         }
+    }
+
+    func requestWaitedTooLong(timeout: UInt64) -> Bool {
+        guard let oldest = pending.map(\.arrivalTick).min() else { return false }
+        return nowTicks - max(oldest, requestTimersStartTick) >= timeout
+    }
+
+    /// A primary that proposes nothing while the application waits on later heights (a
+    /// job's deadline counts heights) stalls it as surely as one that sits on a request,
+    /// yet no request times it. A backup that sees nothing executed for the empty-batch
+    /// interval plus the timeout suspects it as well. Found by the long run (seed 82,089):
+    /// a primary isolated alone in a higher view, backups with nothing pending, a job one
+    /// attestation short of settling and no height to reach its deadline.
+    func idleChainWaitedTooLong(timeout: UInt64) -> Bool {
+        guard progressWanted, !isPrimary, let interval = config.emptyBatchTicks else { return false }
+        return nowTicks - max(lastProgressTick, requestTimersStartTick) >= interval + timeout
     }
 
     /// Re-sends this replica's own signed messages (already persisted): what a lossy

@@ -106,6 +106,7 @@ extension Replica {
         view = m.payload.view
         status = .normal
         lastNewView = m
+        lastProgressTick = nowTicks
         viewChangeTimerTick = nil
         actions.append(.persist(.view(view, changing: false)))
         forgetOlderViews()

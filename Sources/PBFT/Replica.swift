@@ -131,6 +131,10 @@ public struct Replica: Sendable {
     /// cannot tell a stalled primary from its own lag.
     var requestTimersStartTick: UInt64 = 0
     var lastProposalTick: UInt64 = 0
+    /// When this replica last saw the chain move (a batch executed, a view or a state
+    /// installed, or progress wanted anew): with `progressWanted`, times a primary that
+    /// proposes nothing.
+    var lastProgressTick: UInt64 = 0
     var slots: [UInt64: Slot] = [:]
     var nextSequence: UInt64 = 0
     var clientTable: ClientTable
@@ -202,7 +206,9 @@ public struct Replica: Sendable {
         case .tick: onTick()
         case .checkpointDigest(let sequence, let appDigest): onCheckpointDigest(sequence: sequence, appDigest: appDigest)
         case .stateTransferred(let snapshot): onStateTransferred(snapshot)
-        case .progressWanted(let wanted): progressWanted = wanted
+        case .progressWanted(let wanted):
+            if wanted && !progressWanted { lastProgressTick = nowTicks }
+            progressWanted = wanted
         }
         tryPropose()
         tryProposeEmpty()

@@ -49,4 +49,36 @@ import Testing
         h.tick(50)
         #expect(h.sequencesDelivered(0).isEmpty)
     }
+
+    /// Seed 82,089 of the long run: a primary that proposes nothing, with nothing pending
+    /// anywhere, while a job waits on later heights. Backups must vote it out.
+    @Test func backupsReplaceAPrimaryThatProposesNothingWhileProgressIsWanted() {
+        var h = Harness(n: 4, timeoutTicks: 10, emptyBatchTicks: 3)
+        h.down = [0]
+        for id in 1..<4 { h.step(ReplicaID(id), .progressWanted(true)) }
+        h.tick(12)
+        #expect(h.replicas[1].view == 0, "not before the interval plus the timeout")
+        h.tick(3)
+        for id in 1..<4 {
+            #expect(h.replicas[id].view == 1)
+            #expect(h.replicas[id].status == .normal)
+        }
+        h.tick(4)
+        #expect(!h.sequencesDelivered(1).isEmpty, "the new primary proposes the empty batches")
+    }
+
+    @Test func anIdleChainWithNothingWantedKeepsItsPrimary() {
+        var h = Harness(n: 4, timeoutTicks: 10, emptyBatchTicks: 3)
+        h.down = [0]
+        h.tick(60)
+        for id in 1..<4 { #expect(h.replicas[id].view == 0) }
+    }
+
+    @Test func emptyBatchesArrivingInTimeKeepThePrimary() {
+        var h = Harness(n: 4, timeoutTicks: 10, emptyBatchTicks: 3)
+        for id in 0..<4 { h.step(ReplicaID(id), .progressWanted(true)) }
+        h.tick(60)
+        for id in 0..<4 { #expect(h.replicas[id].view == 0) }
+        #expect(h.sequencesDelivered(1).count >= 10)
+    }
 }
