@@ -15,6 +15,7 @@ extension Duties {
         for jobID in jobs.keys.sorted() where !assigned.contains(jobID) { jobs[jobID] = nil }
         guard takeUpJobs else { return }
         for assignment in facts.assignments.sorted(by: { $0.jobID < $1.jobID }) { takeUp(assignment) }
+        resubmitOvertakenAttestations()
     }
 
     mutating func onBatchApplied(_ facts: BatchFacts) {
@@ -25,6 +26,7 @@ extension Duties {
         for assignment in facts.assignments { takeUp(assignment) }
         for equivocation in facts.equivocations { submitEvidence(equivocation) }
         settleOwnRequests(executed: facts.executed)
+        resubmitOvertakenAttestations()
     }
 
     /// Starts on a job unless it is already open: fetches the blobs it lacks, or runs it.
@@ -109,9 +111,28 @@ extension Duties {
             return
         }
         let signed = attestations.map { $0.signed(by: key) }
-        jobs[jobID]?.phase = .attested(signed, sentHeight: height)
         for attestation in signed { submit(.attest(attestation)) }
+        jobs[jobID]?.phase = .attested(signed, sentHeight: height, lastNonce: lastNonceUsed)
         counters.attestationsSubmitted += signed.count
+    }
+
+    /// An attestation whose transactions' nonces the account has passed, yet which the
+    /// ledger has not recorded, can never be recorded by them: another transaction of the
+    /// node key took the nonce (one signed before a restart, still in flight when this
+    /// incarnation reused its nonce) or overtook it. Submitted again at once, with a fresh
+    /// nonce: waiting for more heights could wait for ever on a chain that only the job's
+    /// settlement would move (seed 82,089 of the long run).
+    mutating func resubmitOvertakenAttestations() {
+        for jobID in jobs.keys.sorted() {
+            guard case .attested(let signed, _, let lastNonce)? = jobs[jobID]?.phase, lastNonce <= ownNonce else { continue }
+            resubmit(jobID, signed)
+        }
+    }
+
+    mutating func resubmit(_ jobID: Digest, _ signed: [SignedAttestation]) {
+        for attestation in signed { submit(.attest(attestation)) }
+        jobs[jobID]?.phase = .attested(signed, sentHeight: height, lastNonce: lastNonceUsed)
+        counters.attestationsResubmitted += signed.count
     }
 
     /// A validator's second, different attestation for a job is equivocation: submit the
@@ -145,10 +166,8 @@ extension Duties {
             case .queued:
                 jobs[jobID]?.phase = .running
                 run(job.assignment)
-            case .attested(let signed, let sentHeight) where sentHeight + settings.attestationResubmitHeights <= height:
-                jobs[jobID]?.phase = .attested(signed, sentHeight: height)
-                for attestation in signed { submit(.attest(attestation)) }
-                counters.attestationsResubmitted += signed.count
+            case .attested(let signed, let sentHeight, _) where sentHeight + settings.attestationResubmitHeights <= height:
+                resubmit(jobID, signed)
             case .waitingForBlobs, .running, .attested, .silent, .unrunnable: break
             }
         }

@@ -77,8 +77,9 @@ public struct Duties: Sendable {
         /// The runner had no room; started again on a retry tick.
         case queued
         case running
-        /// Submitted, not yet recorded by the ledger.
-        case attested([SignedAttestation], sentHeight: UInt64)
+        /// Submitted, not yet recorded by the ledger; `lastNonce` is the nonce of the last
+        /// of its transactions.
+        case attested([SignedAttestation], sentHeight: UInt64, lastNonce: UInt64)
         /// Ran, and attests nothing (fault mode `silentAttester`).
         case silent
         /// Cannot run here (the execution profile); attests nothing, tries no more.

@@ -145,6 +145,52 @@ import Testing
         #expect(again[0].nonce > first[0].nonce)
     }
 
+    /// A transaction of the node key signed before a restart, still in flight, takes the
+    /// nonce this incarnation gave the attestation (seed 82,089 of the long run).
+    @Test func anAttestationWhoseNonceAnotherTransactionTookIsSubmittedAgainAtOnce() {
+        var duties = Self.duties()
+        _ = Self.started(&duties, height: 10, nonce: 3, jobs: [Self.job("a")])
+        let first = Self.attestations(in: duties.step(.jobFinished(jobID: Self.job("a").jobID, Self.result)))
+        #expect(first.map(\.nonce) == [4])
+        let beforeRestart = SignedTransaction.make(
+            signer: Self.nodeKey, nonce: 4, body: .evidence(first: first[0].attestation, second: first[0].attestation))
+        let taken = ClientRequest(
+            client: Self.nodeKey.publicKey, timestamp: 4, operation: beforeRestart.body, signature: beforeRestart.signature)
+        let again = Self.attestations(in: duties.step(.batchApplied(BatchFacts(height: 11, executed: [taken]))))
+        #expect(again.map(\.nonce) == [5], "at once, not after \(3) more heights")
+        #expect(again.first?.attestation == first[0].attestation)
+        #expect(duties.counters.attestationsResubmitted == 1)
+    }
+
+    @Test func anAttestationOvertakenByALaterNonceOfTheNodeKeyIsSubmittedAgainAtOnce() {
+        var duties = Self.duties()
+        _ = Self.started(&duties, height: 10, nonce: 3, jobs: [Self.job("a")])
+        _ = duties.step(.jobFinished(jobID: Self.job("a").jobID, Self.result))
+        let later = SignedTransaction.make(signer: Self.nodeKey, nonce: 9, body: .transfer(to: Self.otherKey.publicKey, amount: 1))
+        let overtaking = ClientRequest(client: Self.nodeKey.publicKey, timestamp: 9, operation: later.body, signature: later.signature)
+        let again = Self.attestations(in: duties.step(.batchApplied(BatchFacts(height: 11, executed: [overtaking]))))
+        #expect(again.map(\.nonce) == [10])
+    }
+
+    @Test func anAttestationStillInFlightIsNotSubmittedAgainBeforeItsHeights() {
+        var duties = Self.duties()
+        _ = Self.started(&duties, height: 10, nonce: 3, jobs: [Self.job("a"), Self.job("b")])
+        let submittedA = duties.step(.jobFinished(jobID: Self.job("a").jobID, Self.result))
+        _ = duties.step(.jobFinished(jobID: Self.job("b").jobID, Self.result))
+        guard case .submit(let transactionA)? = submittedA.first else {
+            Issue.record("expected a submission, got \(submittedA)")
+            return
+        }
+        // Job a's transaction (nonce 4) executes and is recorded; job b's (nonce 5) is still in flight.
+        let recorded = ClientRequest(
+            client: Self.nodeKey.publicKey, timestamp: transactionA.nonce, operation: transactionA.body,
+            signature: transactionA.signature)
+        let actions = duties.step(.batchApplied(BatchFacts(height: 11, executed: [recorded], attested: [Self.job("a").jobID])))
+        #expect(Self.attestations(in: actions).isEmpty)
+        #expect(duties.openJobCount == 1)
+        #expect(duties.counters.attestationsResubmitted == 0)
+    }
+
     @Test func anAttestationTheLedgerRecordedClosesTheJob() {
         var duties = Self.duties()
         _ = Self.started(&duties, jobs: [Self.job("a")])
