@@ -117,12 +117,21 @@ extension NodeCore {
             var streamedRoot: Digest?
             do {
                 try environment.checkpoints.write(sequence: sequence) { append in
-                    streamedRoot = try StateArchive.stream(sequence: sequence, ledger: ledger, clientTable: table, to: append)
+                    streamedRoot = try StateArchive.stream(sequence: sequence, ledger: ledger, clientTable: table) { piece in
+                        do { try append(piece) } catch { throw ArchiveSinkFailure(underlying: error) }
+                    }
                 }
-            } catch {
+            } catch let failure as ArchiveSinkFailure {
+                // The disk refused the archive: the node can go on (peers serve this
+                // checkpoint's state; the next checkpoint writes again), counted and logged.
                 counters.checkpointWriteFailures += 1
                 environment.observe(
-                    .log(.error, "writing the checkpoint archive failed", ["sequence": "\(sequence)", "error": "\(error)"]))
+                    .log(.error, "writing the checkpoint archive failed", ["sequence": "\(sequence)", "error": "\(failure.underlying)"]))
+            } catch {
+                // Reading the ledger failed, not the disk of archives: the root is read once
+                // more below, and the node halts if the ledger stays unreadable.
+                environment.observe(
+                    .log(.error, "reading the ledger for the checkpoint archive failed", ["sequence": "\(sequence)", "error": "\(error)"]))
             }
             if let streamedRoot { return streamedRoot }
         }
@@ -141,4 +150,9 @@ extension NodeCore {
         }
         archivesPrunedBelow = stable
     }
+}
+
+/// An error of the archive's sink (the disk), told apart from one reading the ledger.
+private struct ArchiveSinkFailure: Error {
+    let underlying: any Error
 }

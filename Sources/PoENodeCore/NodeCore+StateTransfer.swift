@@ -12,9 +12,13 @@ extension NodeCore {
     /// Serves the archived state at `sequence`, if this node holds it. The receiver checks
     /// it against the checkpoint digest a quorum signed, so serving is never trusted.
     func serveState(_ sequence: UInt64, to peer: PublicKey) {
-        guard let archive = environment.checkpoints.read(sequence: sequence) else { return }
-        guard archive.count <= PeerMessage.snapshotBytesMax else {
-            environment.observe(.log(.warning, "state archive over the transfer bound", ["bytes": "\(archive.count)"]))
+        // The size first: an archive over the bound is not read into memory at all.
+        guard let size = environment.checkpoints.byteCount(sequence: sequence) else { return }
+        guard size <= PeerMessage.snapshotBytesMax else {
+            environment.observe(.log(.warning, "state archive over the transfer bound", ["bytes": "\(size)"]))
+            return
+        }
+        guard let archive = environment.checkpoints.read(sequence: sequence), archive.count <= PeerMessage.snapshotBytesMax else {
             return
         }
         outbox.append((.stateResponse(sequence: sequence, archive: archive), peer))

@@ -51,6 +51,8 @@ public protocol CheckpointStore: AnyObject {
     func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws
     /// The archive at `sequence`, nil when there is none (or it cannot be read).
     func read(sequence: UInt64) -> [UInt8]?
+    /// The archive's size, without reading it: nil when there is none.
+    func byteCount(sequence: UInt64) -> Int?
     func sequences() -> [UInt64]
     func remove(sequence: UInt64)
 }

@@ -3,6 +3,7 @@ import PoECrypto
 import PoEDuties
 import PoELedger
 import PoENodeCore
+import PoEWire
 
 /// Everything the simulator checks, over one history of the whole cluster.
 struct SimChecks {
@@ -157,6 +158,14 @@ extension Simulation {
                 return
             }
             if snapshot.stateRoot != root { violation("node \(index) streamed a root at \(sequence) other than its snapshot's") }
+            // And the archive it streamed holds that snapshot's very bytes, after the sequence.
+            var head = WireWriter()
+            head.write(sequence)
+            if let archive = nodes[index].disk.checkpoints.archives[sequence],
+                !archive.starts(with: head.bytes + snapshot.wireBytes)
+            {
+                violation("node \(index) archived at \(sequence) bytes other than its snapshot's")
+            }
             checks.rootAt(sequence, root, node: index)
             checks.ledgerChecked(snapshot, node: index, honestKeys: honestKeys)
         case .stateInstalled(let sequence, let own):

@@ -46,6 +46,7 @@ final class SimCheckpoints: CheckpointStore {
         archives[sequence] = archive
     }
     func read(sequence: UInt64) -> [UInt8]? { archives[sequence] }
+    func byteCount(sequence: UInt64) -> Int? { archives[sequence]?.count }
     func sequences() -> [UInt64] { archives.keys.sorted() }
     func remove(sequence: UInt64) { archives[sequence] = nil }
 }

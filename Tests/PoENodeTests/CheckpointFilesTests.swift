@@ -19,6 +19,8 @@ import Testing
         let expected = (0..<50).flatMap { [UInt8](repeating: UInt8($0), count: 1_000 + $0) }
         #expect(files.read(sequence: 32) == expected)
         #expect(files.sequences() == [32])
+        #expect(files.byteCount(sequence: 32) == expected.count)
+        #expect(files.byteCount(sequence: 16) == nil)
         #expect(try permissions(folder.appendingPathComponent("32.state").path) == 0o600)
     }
 

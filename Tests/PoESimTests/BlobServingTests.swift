@@ -27,6 +27,7 @@ import Testing
     final class Checkpoints: CheckpointStore {
         func write(sequence: UInt64, _ produce: (_ append: ([UInt8]) throws -> Void) throws -> Void) throws {}
         func read(sequence: UInt64) -> [UInt8]? { nil }
+        func byteCount(sequence: UInt64) -> Int? { nil }
         func sequences() -> [UInt64] { [] }
         func remove(sequence: UInt64) {}
     }

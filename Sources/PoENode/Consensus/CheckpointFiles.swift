@@ -44,6 +44,12 @@ final class CheckpointFiles: CheckpointStore, @unchecked Sendable {
         return [UInt8](data)
     }
 
+    func byteCount(sequence: UInt64) -> Int? {
+        var status = stat()
+        guard stat(path(sequence).path, &status) == 0 else { return nil }
+        return Int(status.st_size)
+    }
+
     func sequences() -> [UInt64] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.compactMap { name in
@@ -62,14 +68,23 @@ final class CheckpointFiles: CheckpointStore, @unchecked Sendable {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw CheckpointFileError("open \(path) failed: errno \(errno)") }
         defer { close(descriptor) }
+        // Kept as well as thrown: a producer that swallowed it must not leave a short
+        // archive that looks whole.
+        var appendFailure: CheckpointFileError?
         try produce { bytes in
+            if let appendFailure { throw appendFailure }
             var written = 0
             while written < bytes.count {
                 let count = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                guard count > 0 else { throw CheckpointFileError("write \(path) failed: errno \(errno)") }
+                guard count > 0 else {
+                    let failure = CheckpointFileError("write \(path) failed: errno \(errno)")
+                    appendFailure = failure
+                    throw failure
+                }
                 written += count
             }
         }
+        if let appendFailure { throw appendFailure }
         guard fsync(descriptor) == 0 else { throw CheckpointFileError("fsync \(path) failed: errno \(errno)") }
     }
 
