@@ -70,6 +70,7 @@ extension Replica {
     mutating func collectGarbage() {
         let low = stable.sequence
         slots = slots.filter { $0.key > low }
+        keysInLog = nil
         snapshots = snapshots.filter { $0.key > low }
         foreignCommits = foreignCommits.filter { $0.key > low }
         for (sender, votes) in checkpointVotes {
@@ -102,6 +103,7 @@ extension Replica {
         stateTransferAskedTick = nil
         lastExecuted = snapshot.sequence
         lastProgressTick = nowTicks
+        keysInLog = nil
         clientTable = snapshot.clientTable
         stableClientTable = snapshot.clientTable
         snapshots = [:]

@@ -33,7 +33,7 @@ extension Replica {
         if let idle = proposalIdle, idle.stillIdle(self) { return }
         proposalIdle = nil
         let inLog = requestKeysInLog()
-        var candidates = pending.filter { !inLog.contains($0.request.key) }[...]
+        var candidates = pending.filter { inLog[$0.request.key] == nil }[...]
         var proposed = false
         while nextSequence < highWatermark {
             guard let oldest = candidates.first, isBatchDue(count: candidates.count, oldestArrival: oldest.arrivalTick) else {
@@ -89,19 +89,43 @@ extension Replica {
         }
         nextSequence = sequence
         lastProposalTick = nowTicks
+        countKeysInLog(of: sequence, by: -1)
         slots[sequence, default: Slot()].prePrepare = signed
+        countKeysInLog(of: sequence, by: 1)
         checkPrepared(sequence)
         return true
     }
 
     /// Requests already proposed in this view and not yet executed: not proposed twice.
-    func requestKeysInLog() -> Set<RequestKey> {
-        var keys: Set<RequestKey> = []
+    mutating func requestKeysInLog() -> [RequestKey: Int] {
+        if let keysInLog {
+            assert(keysInLog == countKeysInLog(), "the kept request keys differ from the log's")
+            return keysInLog
+        }
+        let counted = countKeysInLog()
+        keysInLog = counted
+        return counted
+    }
+
+    func countKeysInLog() -> [RequestKey: Int] {
+        var keys: [RequestKey: Int] = [:]
         for (sequence, slot) in slots where sequence > lastExecuted {
             guard let prePrepare = slot.prePrepare else { continue }
-            for request in prePrepare.payload.batch.requests { keys.insert(request.key) }
+            for request in prePrepare.payload.batch.requests { keys[request.key, default: 0] += 1 }
         }
         return keys
+    }
+
+    /// Follows `slots[sequence]`'s pre-prepare into or out of the log (`by` +1 or -1). A
+    /// sequence at or below `lastExecuted` is not in it (a new primary may propose there
+    /// when it executed further than the view changes it gathered prepared).
+    mutating func countKeysInLog(of sequence: UInt64, by change: Int) {
+        guard keysInLog != nil, sequence > lastExecuted, let requests = slots[sequence]?.prePrepare?.payload.batch.requests else { return }
+        for request in requests {
+            let count = keysInLog![request.key, default: 0] + change
+            precondition(count >= 0, "a request key left the log more often than it entered")
+            keysInLog![request.key] = count == 0 ? nil : count
+        }
     }
 
     /// §4.2: a backup accepts a pre-prepare in its view, inside the watermarks, if it has
@@ -131,6 +155,7 @@ extension Replica {
         slots[sequence, default: Slot()].prePrepare = m
         slots[sequence]?.prepares[id] = signed
         proposalIdle = nil
+        keysInLog = nil
         checkPrepared(sequence)
     }
 
@@ -199,6 +224,7 @@ extension Replica {
                 slots[sequence]?.prePrepare = prePrepare
                 // The requests in the log changed: a primary must look at them again.
                 proposalIdle = nil
+                keysInLog = nil
             }
             slots[sequence]?.decided = prePrepare.payload.batch
             executeReady()
@@ -216,6 +242,7 @@ extension Replica {
                 clientTable.record(request.key, sequence: sequence)
                 fresh.append(request)
             }
+            countKeysInLog(of: sequence, by: -1)
             lastExecuted = sequence
             lastProgressTick = nowTicks
             actions.append(.deliver(sequence: sequence, requests: fresh))

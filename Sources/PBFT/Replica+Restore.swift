@@ -70,6 +70,7 @@ extension Replica {
 
     /// Own votes of the current view go back into the log, so they are retransmitted.
     mutating func restoreOwnVotes(_ own: [Message]) {
+        keysInLog = nil
         if let change = myViewChange, change.payload.newView == view { viewChangeVotes[id] = change }
         if let newView = lastNewView, newView.payload.view == view, status == .normal {
             for prePrepare in newView.payload.prePrepares where inWindow(prePrepare.payload.sequence) {

@@ -13,6 +13,7 @@ extension Replica {
         viewChangeTimerTick = nil
         keepOwnCommitsAsForeign()
         for sequence in slots.keys { slots[sequence]?.resetForNewView() }
+        keysInLog = nil
         forgetOlderViews()
         actions.append(.persist(.view(newView, changing: true)))
         sendViewChange()
@@ -111,6 +112,7 @@ extension Replica {
         actions.append(.persist(.view(view, changing: false)))
         forgetOlderViews()
         for sequence in slots.keys { slots[sequence]?.resetForNewView() }
+        keysInLog = nil
         if plan.stableSequence > stable.sequence {
             adoptStable(sequence: plan.stableSequence, digest: plan.stableDigest, proof: plan.stableProof)
         }

@@ -136,6 +136,12 @@ public struct Replica: Sendable {
     /// proposes nothing.
     var lastProgressTick: UInt64 = 0
     var slots: [UInt64: Slot] = [:]
+    /// How many pre-prepares above `lastExecuted` hold each request key: what
+    /// `countKeysInLog()` counts, kept up to date as the primary proposes and executes so
+    /// that a proposal does not walk the whole window (it bounded the primary's
+    /// throughput). nil after any other change to the log (a view, a restore, a state
+    /// install, a backup's pre-prepare, garbage collection): rebuilt when next needed.
+    var keysInLog: [RequestKey: Int]?
     var nextSequence: UInt64 = 0
     var clientTable: ClientTable
     var snapshots: [UInt64: ClientTable] = [:]
