@@ -89,9 +89,9 @@ extension Replica {
         }
         nextSequence = sequence
         lastProposalTick = nowTicks
-        countKeysInLog(of: sequence, by: -1)
+        followKeysInLog(of: sequence, by: -1)
         slots[sequence, default: Slot()].prePrepare = signed
-        countKeysInLog(of: sequence, by: 1)
+        followKeysInLog(of: sequence, by: 1)
         checkPrepared(sequence)
         return true
     }
@@ -119,7 +119,7 @@ extension Replica {
     /// Follows `slots[sequence]`'s pre-prepare into or out of the log (`by` +1 or -1). A
     /// sequence at or below `lastExecuted` is not in it (a new primary may propose there
     /// when it executed further than the view changes it gathered prepared).
-    mutating func countKeysInLog(of sequence: UInt64, by change: Int) {
+    mutating func followKeysInLog(of sequence: UInt64, by change: Int) {
         guard keysInLog != nil, sequence > lastExecuted, let requests = slots[sequence]?.prePrepare?.payload.batch.requests else { return }
         for request in requests {
             let count = keysInLog![request.key, default: 0] + change
@@ -242,7 +242,7 @@ extension Replica {
                 clientTable.record(request.key, sequence: sequence)
                 fresh.append(request)
             }
-            countKeysInLog(of: sequence, by: -1)
+            followKeysInLog(of: sequence, by: -1)
             lastExecuted = sequence
             lastProgressTick = nowTicks
             actions.append(.deliver(sequence: sequence, requests: fresh))

@@ -157,7 +157,7 @@ import Testing
         let taken = ClientRequest(
             client: Self.nodeKey.publicKey, timestamp: 4, operation: beforeRestart.body, signature: beforeRestart.signature)
         let again = Self.attestations(in: duties.step(.batchApplied(BatchFacts(height: 11, executed: [taken]))))
-        #expect(again.map(\.nonce) == [5], "at once, not after \(3) more heights")
+        #expect(again.map(\.nonce) == [5], "at once, not after attestationResubmitHeights more heights")
         #expect(again.first?.attestation == first[0].attestation)
         #expect(duties.counters.attestationsResubmitted == 1)
     }
