@@ -45,10 +45,35 @@ public struct Quorum: Sendable, Equatable {
     }
 }
 
+/// The certified checkpoint a configuration starts from. The first configuration starts
+/// from the genesis; each later one from the last checkpoint of the configuration before
+/// it, whose stable proof (a quorum of the old set) the shell checked before building the
+/// new configuration. Inside the configuration it is what the genesis is to the first:
+/// a stable checkpoint that needs no proof.
+public struct Origin: Sendable, Equatable {
+    public let sequence: UInt64
+    /// The checkpoint digest (client table and application digest) at `sequence`.
+    public let digest: Digest
+
+    public init(sequence: UInt64, digest: Digest) {
+        self.sequence = sequence
+        self.digest = digest
+    }
+
+    public static let genesis = Origin(sequence: 0, digest: Replica.genesisDigest)
+}
+
 /// Everything a replica needs to know that all replicas share.
 public struct Config: Sendable {
     public let chainID: Digest
+    /// Bound into every signature: nothing signed in one configuration counts in another.
     public let epoch: UInt64
+    /// The configuration orders sequence numbers after this checkpoint ...
+    public let origin: Origin
+    /// ... up to this one, a checkpoint sequence, and no further (nil: no end). Its high
+    /// watermark stops here, so each sequence number belongs to one configuration only
+    /// (docs/PROTOCOL.md, "Reconfiguration at epoch boundaries").
+    public let lastSequence: UInt64?
     /// Replica public keys; the index is the `ReplicaID`. The primary of view v is v mod n.
     public let replicas: [PublicKey]
     /// K: a checkpoint every K sequence numbers.
@@ -74,7 +99,7 @@ public struct Config: Sendable {
     public let quorum: Quorum
 
     public init(
-        chainID: Digest, epoch: UInt64 = 0, replicas: [PublicKey],
+        chainID: Digest, epoch: UInt64 = 0, origin: Origin = .genesis, lastSequence: UInt64? = nil, replicas: [PublicKey],
         checkpointInterval: UInt64 = 8, windowSize: UInt64 = 16, batchSizeMax: Int = 8,
         batchDelayTicks: UInt64 = 1, viewChangeTimeoutTicks: UInt64 = 40, retransmitTicks: UInt64 = 10,
         pendingRequestsMax: Int = 1024, clientTableMax: Int = 4096, emptyBatchTicks: UInt64? = nil
@@ -85,12 +110,18 @@ public struct Config: Sendable {
         precondition(windowSize >= checkpointInterval && windowSize % checkpointInterval == 0,
                      "window \(windowSize) must be a positive multiple of K=\(checkpointInterval)")
         precondition(windowSize <= UInt64(Limits.windowSizeMax), "window over \(Limits.windowSizeMax)")
+        precondition(origin.sequence % checkpointInterval == 0 && origin.sequence < Limits.numberMax,
+                     "origin \(origin.sequence) is not a checkpoint sequence")
+        precondition(lastSequence.map { $0 > origin.sequence && $0 % checkpointInterval == 0 && $0 < Limits.numberMax } ?? true,
+                     "last sequence \(lastSequence ?? 0) is not a checkpoint sequence after the origin")
         precondition(batchSizeMax >= 1 && batchSizeMax <= Limits.batchRequestsMax, "batch size out of bounds")
         precondition(viewChangeTimeoutTicks >= 1 && retransmitTicks >= 1, "timeouts must be positive")
         precondition(emptyBatchTicks.map { $0 >= 1 } ?? true, "the empty-batch interval must be positive")
         precondition(pendingRequestsMax >= 1 && clientTableMax >= 1, "tables must hold something")
         self.chainID = chainID
         self.epoch = epoch
+        self.origin = origin
+        self.lastSequence = lastSequence
         self.replicas = replicas
         self.checkpointInterval = checkpointInterval
         self.windowSize = windowSize
@@ -105,6 +136,11 @@ public struct Config: Sendable {
     }
 
     public var replicaCount: Int { replicas.count }
+
+    /// Whether `sequence` is one this configuration may vote on.
+    public func orders(_ sequence: UInt64) -> Bool {
+        sequence > origin.sequence && sequence <= (lastSequence ?? Limits.numberMax)
+    }
 
     public func primary(of view: UInt64) -> ReplicaID {
         ReplicaID(view % UInt64(replicas.count))

@@ -26,7 +26,7 @@ public enum ValidationError: Error, Equatable, Sendable, CustomStringConvertible
         case .batchBytesTooLarge(let bytes):
             return "batch of \(bytes) operation bytes over the \(Limits.batchOperationBytesMax)-byte bound"
         case .duplicateRequestInBatch: return "a batch holds one request twice"
-        case .notACheckpointSequence(let n): return "checkpoint at \(n), not a positive multiple of K"
+        case .notACheckpointSequence(let n): return "checkpoint at \(n), not a multiple of K that this configuration orders"
         case .badCheckpointProof(let why): return "checkpoint proof: \(why)"
         case .badCertificate(let why): return "prepared certificate: \(why)"
         case .badNewView(let why): return "new view: \(why)"
@@ -65,8 +65,11 @@ public struct MessageValidator {
         case .prePrepare(let m): try validatePrePrepare(m)
         case .prepare(let m):
             try validateSigned(m)
+            guard config.orders(m.payload.sequence) else { throw .numberOutOfRange(.prepare) }
             guard m.sender != config.primary(of: m.payload.view) else { throw .notFromPrimary(.prepare, sender: m.sender) }
-        case .commit(let m): try validateSigned(m)
+        case .commit(let m):
+            try validateSigned(m)
+            guard config.orders(m.payload.sequence) else { throw .numberOutOfRange(.commit) }
         case .checkpoint(let m): try validateCheckpoint(m)
         case .viewChange(let m): try validateViewChange(m)
         case .newView(let m): try validateNewView(m)
@@ -88,6 +91,7 @@ public struct MessageValidator {
     func validatePrePrepare(_ m: Signed<PrePrepare>) throws(ValidationError) {
         try validateSigned(m)
         guard m.sender == config.primary(of: m.payload.view) else { throw .notFromPrimary(.prePrepare, sender: m.sender) }
+        guard config.orders(m.payload.sequence) else { throw .numberOutOfRange(.prePrepare) }
         let requests = m.payload.batch.requests
         guard requests.count <= config.batchSizeMax else { throw .batchTooLarge(count: requests.count) }
         let bytes = requests.reduce(0) { $0 + $1.operation.count }
@@ -98,14 +102,16 @@ public struct MessageValidator {
 
     func validateCheckpoint(_ m: Signed<Checkpoint>) throws(ValidationError) {
         let sequence = m.payload.sequence
-        guard sequence > 0, sequence % config.checkpointInterval == 0 else { throw .notACheckpointSequence(sequence) }
+        guard config.orders(sequence), sequence % config.checkpointInterval == 0 else { throw .notACheckpointSequence(sequence) }
         try validateSigned(m)
     }
 
-    /// A stable checkpoint proof: a quorum of distinct replicas signing (n, d); none for genesis.
+    /// A stable checkpoint proof: a quorum of distinct replicas signing (n, d); none for
+    /// the configuration's origin (the genesis, or the checkpoint the configuration before
+    /// certified), which every replica of the configuration knows.
     func validateCheckpointProof(sequence: UInt64, digest: Digest, proof: [Signed<Checkpoint>]) throws(ValidationError) {
-        if sequence == 0 {
-            guard proof.isEmpty, digest == Replica.genesisDigest else { throw .badCheckpointProof("genesis carries no proof") }
+        if sequence == config.origin.sequence {
+            guard proof.isEmpty, digest == config.origin.digest else { throw .badCheckpointProof("the origin carries no proof") }
             return
         }
         guard Set(proof.map(\.sender)).count == proof.count else { throw .badCheckpointProof("duplicate signer") }

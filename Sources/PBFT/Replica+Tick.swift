@@ -13,7 +13,9 @@ extension Replica {
             // (A wider "f+1 say I am behind" rule was tried and lost liveness in the
             // simulator: a lagging replica that cannot catch up in the current view must
             // still be able to vote it out.)
-            if stateTransfer == nil, nowTicks >= requestTimersStartTick,
+            // Nor once the configuration has ordered all it may: what still waits waits
+            // for the next configuration, and no view change of this one can order it.
+            if stateTransfer == nil, !hasExecutedItsLastSequence, nowTicks >= requestTimersStartTick,
                 requestWaitedTooLong(timeout: timeout) || idleChainWaitedTooLong(timeout: timeout)
             {
                 startViewChange(to: view + 1)

@@ -168,15 +168,24 @@ public struct Replica: Sendable {
     var statusExecuted: [ReplicaID: UInt64] = [:]
     var actions: [Action] = []
 
+    /// A replica of a configuration that starts from the genesis holds its state (an
+    /// empty one). One of a later configuration holds none yet: it asks for the state at
+    /// the origin, and its shell answers with `.stateTransferred`, from its own state
+    /// when it executed the origin in the configuration before, or from peers.
     public init(config: Config, id: ReplicaID, key: PrivateKey) {
         precondition(Int(id) < config.replicaCount, "replica id \(id) out of range")
         precondition(config.replicas[Int(id)] == key.publicKey, "key does not match replica \(id)")
         self.config = config
         self.id = id
         self.key = key
-        stable = StableCheckpoint(sequence: 0, digest: Replica.genesisDigest, proof: [])
+        stable = StableCheckpoint(sequence: config.origin.sequence, digest: config.origin.digest, proof: [])
+        nextSequence = config.origin.sequence
         clientTable = ClientTable(capacity: config.clientTableMax)
-        stableClientTable = clientTable
+        if config.origin.sequence == 0 {
+            stableClientTable = clientTable
+        } else {
+            stateTransfer = (config.origin.sequence, config.origin.digest)
+        }
     }
 
     public var isPrimary: Bool { config.primary(of: view) == id }
@@ -191,13 +200,30 @@ public struct Replica: Sendable {
     /// Requests waiting to be executed, at most `config.pendingRequestsMax`.
     public var pendingRequestCount: Int { pending.count }
 
+    /// The requests still waiting, oldest first: what a shell hands to the replica of
+    /// the next configuration when this one has ended.
+    public var pendingRequests: [ClientRequest] { pending.map(\.request) }
+
+    /// Whether this replica executed every sequence number its configuration orders,
+    /// up to `lastSequence`: nothing it could still vote on would order another request.
+    public var hasExecutedItsLastSequence: Bool {
+        config.lastSequence.map { lastExecuted >= $0 && stateTransfer == nil } ?? false
+    }
+
+    /// Whether the configuration is over for this replica: its last sequence executed and
+    /// certified stable by a quorum. The shell then builds the next configuration's replica
+    /// from `stable` (the next origin, its proof the epoch's certificate) and `stableClientTable`.
+    public var hasEnded: Bool {
+        hasExecutedItsLastSequence && stable.sequence == config.lastSequence
+    }
+
     /// Whether `onRequest` would drop a new request for want of room: the shell tells
     /// its client so, instead of accepting a request that silently vanishes.
     public func refusesRequest(_ key: RequestKey) -> Bool {
         pending.count >= config.pendingRequestsMax && !pendingKeys.contains(key)
     }
     var quorum: Int { config.quorum.quorum }
-    var highWatermark: UInt64 { stable.sequence + config.windowSize }
+    var highWatermark: UInt64 { min(stable.sequence + config.windowSize, config.lastSequence ?? Limits.numberMax) }
 
     func inWindow(_ sequence: UInt64) -> Bool {
         sequence > stable.sequence && sequence <= highWatermark

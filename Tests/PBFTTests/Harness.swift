@@ -25,8 +25,9 @@ struct Harness {
 
     init(n: Int, checkpointInterval: UInt64 = 4, windowSize: UInt64 = 8, batchSizeMax: Int = 1,
          batchDelayTicks: UInt64 = 0, timeoutTicks: UInt64 = 10, emptyBatchTicks: UInt64? = nil, unsafe: Bool = false,
-         pendingRequestsMax: Int = 16) {
-        var config = Config(chainID: Harness.chainID, replicas: Harness.keyCache.prefix(n).map(\.publicKey),
+         pendingRequestsMax: Int = 16, epoch: UInt64 = 0, origin: Origin = .genesis, lastSequence: UInt64? = nil) {
+        var config = Config(chainID: Harness.chainID, epoch: epoch, origin: origin, lastSequence: lastSequence,
+                            replicas: Harness.keyCache.prefix(n).map(\.publicKey),
                             checkpointInterval: checkpointInterval, windowSize: windowSize, batchSizeMax: batchSizeMax,
                             batchDelayTicks: batchDelayTicks, viewChangeTimeoutTicks: timeoutTicks, retransmitTicks: 1_000,
                             pendingRequestsMax: pendingRequestsMax, clientTableMax: 8, emptyBatchTicks: emptyBatchTicks)
