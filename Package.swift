@@ -45,6 +45,7 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "PoEWire", swiftSettings: strict),
         .target(name: "PoECrypto", dependencies: ["PoEWire", "CSecp256k1", "COpenSSL"], swiftSettings: strict),
         .target(name: "PBFT", dependencies: ["PoEWire", "PoECrypto"], swiftSettings: strict),
@@ -82,6 +83,7 @@ let package = Package(
             name: "PoENode",
             dependencies: [
                 "PoEWire", "PoECrypto", "PBFT", "PoELedger", "PoEExecutor", "PoETransport", "PoEDuties", "PoENodeCore",
+                "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

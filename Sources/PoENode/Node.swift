@@ -130,7 +130,8 @@ public final class Node: NodeBackend, Sendable {
                 // thread that touches them.
                 let readings = NodeReadings(
                     status: Node.status(core: core, network: network, inbox: inbox, uploads: blobUploads), replica: core.replica.counters,
-                    core: core.counters, peers: network.stats, jobsQueued: jobRunner.queuedCount)
+                    core: core.counters, peers: network.stats, jobsQueued: jobRunner.queuedCount,
+                    heap: MemoryTrim.lastUsage.withLock { $0 })
                 metrics.update(readings)
                 reports.check(readings)
             }

@@ -32,6 +32,28 @@ import Glibc
         #expect(before - after >= 16 * 1024, "at least 16 of the 46 MiB freed went back (\(before) KiB → \(after) KiB)")
     }
 
+    /// The heap gauges tell a leak from memory malloc keeps: chunks still held count as in
+    /// use; freed ones that malloc keeps (holes between held chunks) count as held only.
+    /// (Other tests allocate meanwhile, so the margins are wide.)
+    @Test func heapUsageCountsHeldChunksAsInUseAndKeptHolesAsHeldOnly() throws {
+        let start = try #require(HeapUsage.read(), "glibc counts its heap")
+        let chunks = (0..<32_768).map { _ -> UnsafeMutableRawPointer in
+            let chunk = malloc(1024)!
+            memset(chunk, 0x5A, 1024)
+            return chunk
+        }
+        let allocated = try #require(HeapUsage.read())
+        for index in chunks.indices where index % 32 != 31 { free(chunks[index]) }
+        let freed = try #require(HeapUsage.read())
+        for index in chunks.indices where index % 32 == 31 { free(chunks[index]) }
+        let mib = 1 << 20
+        #expect(allocated.inUse - start.inUse >= 24 * mib, "32 MiB allocated: \(start.inUse) → \(allocated.inUse)")
+        #expect(allocated.inUse - freed.inUse >= 24 * mib, "31 MiB freed: \(allocated.inUse) → \(freed.inUse)")
+        #expect(freed.held - freed.inUse >= 24 * mib, "the holes stay held: \(freed.held) held, \(freed.inUse) in use")
+        MemoryTrim.trim()
+        #expect(MemoryTrim.lastUsage.withLock { $0 } != nil, "each trim leaves a reading for the gauges")
+    }
+
     /// With the threshold fixed, a large block freed goes back at once, trim or not, even
     /// when the blocks around it stay (a transient buffer the size of a checkpoint archive).
     @Test func largeBlocksGoBackWhenFreedOnceMallocIsConfigured() throws {

@@ -1,5 +1,7 @@
+import CMalloc
 import Dispatch
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -73,5 +75,31 @@ enum MemoryTrim {
         #endif
     }()
 
-    static func trim() { _ = mallocTrim?(0) }
+    /// Trims, then reads what malloc holds, for the heap gauges: read right after a trim,
+    /// `held` is close to what the arenas cannot give back.
+    static func trim() {
+        _ = mallocTrim?(0)
+        lastUsage.withLock { $0 = HeapUsage.read() }
+    }
+
+    /// What malloc held after the last trim (nil before the first, or without glibc).
+    static let lastUsage = Mutex<HeapUsage?>(nil)
+}
+
+/// Bytes of the node's heap, as malloc counts them. A leak raises `inUse`; memory that
+/// malloc keeps in its arenas after frees (fragmentation) raises only `held`, and the
+/// process's resident memory follows `held`.
+struct HeapUsage: Sendable, Equatable {
+    /// Handed out and not freed: chunks in use in every arena, and blocks mapped alone.
+    var inUse: Int
+    /// Taken from the system: every arena's size, and blocks mapped alone.
+    var held: Int
+
+    /// Now (it walks every arena under its lock); nil where the libc does not count.
+    static func read() -> HeapUsage? {
+        var inUse = 0
+        var held = 0
+        guard poe_heap_usage(&inUse, &held) == 1 else { return nil }
+        return HeapUsage(inUse: inUse, held: held)
+    }
 }

@@ -15,6 +15,8 @@ struct NodeReadings: Sendable {
     var core: NodeCore.Counters
     var peers: PeerNetworkStats
     var jobsQueued: Int
+    /// Read after the last minute's trim, not per group (nil: not yet, or no glibc).
+    var heap: HeapUsage? = nil
 }
 
 /// The node's Prometheus metrics, in a registry of its own (no global metrics system,
@@ -220,6 +222,12 @@ extension NodeMetrics {
             },
             gauge("poe_blob_uploads_pending", "Uploads no job names yet, each charged to its account's quota") {
                 Double($0.status.blobUploadsPending)
+            },
+            gauge("poe_heap_in_use_bytes", "Heap bytes malloc handed out and not had back, after the last minute's trim") {
+                Double($0.heap?.inUse ?? 0)
+            },
+            gauge("poe_heap_held_bytes", "Heap bytes malloc holds from the system (in use or free), after the last minute's trim") {
+                Double($0.heap?.held ?? 0)
             },
         ]
         for replica in 0..<replicaCount {
