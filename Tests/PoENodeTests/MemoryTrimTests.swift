@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import PoELedger
 @testable import PoENode
 
 #if canImport(Glibc)
@@ -52,6 +53,18 @@ import Glibc
         #expect(freed.held - freed.inUse >= 24 * mib, "the holes stay held: \(freed.held) held, \(freed.inUse) in use")
         MemoryTrim.trim()
         #expect(MemoryTrim.lastUsage.withLock { $0 } != nil, "each trim leaves a reading for the gauges")
+    }
+
+    /// SQLite's share is counted (its memory statistics are on in the system library, or
+    /// it would read 0) while a ledger is open. (Other tests open and close ledgers
+    /// meanwhile, so it is not compared with a reading before.)
+    @Test func sqliteMemoryIsCountedInTheHeapUsage() throws {
+        let ledger = try Ledger.open(path: nil, genesis: TestGenesis.make())
+        let usage = try #require(HeapUsage.read())
+        withExtendedLifetime(ledger) {
+            #expect(usage.sqlite > 64 << 10, "an open ledger holds SQLite memory: \(usage.sqlite) bytes")
+            #expect(usage.sqlite <= usage.inUse, "SQLite's bytes are part of the heap in use")
+        }
     }
 
     /// With the threshold fixed, a large block freed goes back at once, trim or not, even

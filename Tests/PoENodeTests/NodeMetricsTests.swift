@@ -53,13 +53,13 @@ import PoETransport
             $0.replica.refusedDoubleSigns = 1
             $0.peers.handshakesRefusedByReason[.timeout] = 2
             $0.status.replicas[2].lastCheckpoint = 32
-            $0.heap = HeapUsage(inUse: 12_000_000, held: 15_000_000)
+            $0.heap = HeapUsage(inUse: 12_000_000, held: 15_000_000, sqlite: 3_000_000)
         })
         let text = metrics.text()
         for sample in [
             "poe_view_changes_total 2", "poe_view 7.0", "poe_inbox_dropped_total 10", "poe_refused_double_signs_total 1",
             #"poe_peer_handshakes_refused_total{reason="timeout"} 2"#, #"poe_replica_last_checkpoint{replica="2"} 32.0"#,
-            "poe_heap_in_use_bytes 12000000.0", "poe_heap_held_bytes 15000000.0",
+            "poe_heap_in_use_bytes 12000000.0", "poe_heap_held_bytes 15000000.0", "poe_sqlite_memory_bytes 3000000.0",
         ] {
             #expect(text.contains(sample + "\n"), "missing \(sample) in\n\(text)")
         }

@@ -1,5 +1,6 @@
 import CMalloc
 import Dispatch
+import GRDBSQLite
 import NIOCore
 import Synchronization
 
@@ -88,18 +89,21 @@ enum MemoryTrim {
 
 /// Bytes of the node's heap, as malloc counts them. A leak raises `inUse`; memory that
 /// malloc keeps in its arenas after frees (fragmentation) raises only `held`, and the
-/// process's resident memory follows `held`.
+/// process's resident memory follows `held`. `sqlite` is the part of `inUse` that SQLite
+/// holds, mostly its page caches, which fill up to their bound as the ledger grows.
 struct HeapUsage: Sendable, Equatable {
     /// Handed out and not freed: chunks in use in every arena, and blocks mapped alone.
     var inUse: Int
     /// Taken from the system: every arena's size, and blocks mapped alone.
     var held: Int
+    /// Allocated by SQLite (every connection of the process) and not freed.
+    var sqlite: Int
 
     /// Now (it walks every arena under its lock); nil where the libc does not count.
     static func read() -> HeapUsage? {
         var inUse = 0
         var held = 0
         guard poe_heap_usage(&inUse, &held) == 1 else { return nil }
-        return HeapUsage(inUse: inUse, held: held)
+        return HeapUsage(inUse: inUse, held: held, sqlite: Int(sqlite3_memory_used()))
     }
 }

@@ -229,6 +229,9 @@ extension NodeMetrics {
             gauge("poe_heap_held_bytes", "Heap bytes malloc holds from the system (in use or free), after the last minute's trim") {
                 Double($0.heap?.held ?? 0)
             },
+            gauge("poe_sqlite_memory_bytes", "Heap bytes SQLite holds (page caches, statements), after the last minute's trim") {
+                Double($0.heap?.sqlite ?? 0)
+            },
         ]
         for replica in 0..<replicaCount {
             let labels = [("replica", "\(replica)")]
